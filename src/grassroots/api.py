@@ -1,0 +1,22 @@
+"""The JSON API at /api/v1/: Django Ninja, one router per app."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from grassroots.accounts.api import router as accounts_router
+from grassroots.core.api import BearerToken, BrowserSession, install_error_handlers
+from grassroots.territory.api import router as territory_router
+
+api = NinjaAPI(
+    title="Grassroots API",
+    version="1",
+    description="党建引领基层治理平台接口。机器客户端用 `Authorization: Bearer <token>`，"
+    '浏览器用会话与 CSRF。错误统一为 `{"error": {"code", "message", "fields"}}`。',
+    auth=[BearerToken(), BrowserSession()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("", accounts_router)
+api.add_router("", territory_router)

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from .api import api
+
+admin.site.site_header = _("党建引领基层治理平台 · 管理后台")
+admin.site.site_title = _("管理后台")
+admin.site.index_title = _("基础数据与安全")
+
+urlpatterns = [
+    path("", include("grassroots.web.urls")),
+    path("accounts/", include("grassroots.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

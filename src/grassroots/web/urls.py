@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("m/", views.resident_home, name="resident_home"),
+    path("m/report/", views.resident_report, name="resident_report"),
+    path("m/me/", views.resident_me, name="resident_me"),
+    path("workbench/", views.workbench, name="workbench"),
+    path("workbench/areas/", views.areas, name="areas"),
+    path("workbench/departments/", views.departments, name="departments"),
+]
