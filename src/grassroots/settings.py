@@ -278,6 +278,8 @@ if REDIS_URL:
         "consumer": {"workers": env_int("WORKER_THREADS", 2), "worker_type": "thread"},
     }
 else:
+    # The SQLite queue opens its file as soon as Django starts: the folder must exist.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "grassroots",
