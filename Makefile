@@ -54,9 +54,7 @@ run: install static messages
 	@echo ""
 	@echo "Grassroots is at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	@echo "Web server and worker are running; press Ctrl-C to stop both."
-	@trap 'kill 0' INT TERM EXIT; \
-	$(DEV_ENV) $(BIN)/python manage.py run_huey --quiet & \
-	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+	@$(DEV_ENV) $(BIN)/python scripts/run.py $(HOST):$(PORT)
 
 worker: install
 	$(DEV_ENV) $(BIN)/python manage.py run_huey
