@@ -30,8 +30,12 @@ class NoPermissionsMixin:
         return False
 
 
-class StaffUsernameBackend(NoPermissionsMixin, ModelBackend):
-    """Staff: username and password. A mobile-shaped login is left to the resident backend."""
+class PasswordBackend(NoPermissionsMixin, ModelBackend):
+    """A login name and a password; subclasses say which names they take and how to find
+    the account."""
+
+    def find_user(self, login: str) -> User | None:
+        raise NotImplementedError
 
     def authenticate(
         self,
@@ -40,11 +44,10 @@ class StaffUsernameBackend(NoPermissionsMixin, ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> User | None:
-        if not username or not password or is_mobile(username):
+        if not username or not password:
             return None
-        try:
-            user = User.objects.get(username__iexact=username.strip())
-        except User.DoesNotExist:
+        user = self.find_user(username.strip())
+        if user is None:
             User().set_password(password)  # same cost as a real check: no user enumeration by time
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
@@ -52,27 +55,22 @@ class StaffUsernameBackend(NoPermissionsMixin, ModelBackend):
         return None
 
 
-class ResidentMobileBackend(NoPermissionsMixin, ModelBackend):
+class StaffUsernameBackend(PasswordBackend):
+    """Staff: username and password. A mobile-shaped login is left to the resident backend."""
+
+    def find_user(self, login: str) -> User | None:
+        if is_mobile(login):
+            return None
+        return User.objects.filter(username__iexact=login).first()
+
+
+class ResidentMobileBackend(PasswordBackend):
     """Residents: mobile number and password, found by the number's keyed digest."""
 
-    def authenticate(
-        self,
-        request: HttpRequest | None,
-        username: str | None = None,
-        password: str | None = None,
-        **kwargs: Any,
-    ) -> User | None:
-        if not username or not password or not is_mobile(username):
+    def find_user(self, login: str) -> User | None:
+        if not is_mobile(login):
             return None
-        user = User.objects.filter(
-            role=Role.RESIDENT, mobile_digest__in=digests(username.strip())
-        ).first()
-        if user is None:
-            User().set_password(password)
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
-        return None
+        return User.objects.filter(role=Role.RESIDENT, mobile_digest__in=digests(login)).first()
 
 
 class SmsCodeBackend(NoPermissionsMixin, ModelBackend):
