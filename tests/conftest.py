@@ -178,6 +178,16 @@ def bearer() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Counters kept in the cache (SMS limits) start at zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _sms_outbox() -> Any:
     OutboxSmsBackend.outbox.clear()
     yield OutboxSmsBackend.outbox

@@ -222,3 +222,15 @@ def test_logout_is_post_only_and_audited(cast: Any, login: Any) -> None:
     assert client.get("/accounts/logout/").status_code == 405
     assert client.post("/accounts/logout/").status_code == 302
     assert AuditEntry.objects.filter(action="auth.logout", actor=cast.community_staff).exists()
+
+
+def test_one_address_cannot_send_codes_to_many_numbers(db: Any, client: Client) -> None:
+    answers = [
+        client.post("/accounts/sms-code/", {"mobile": f"139{i:08d}"}).status_code for i in range(21)
+    ]
+    assert answers[:20] == [200] * 20
+    assert answers[20] == 400
+    assert (
+        "请求过于频繁"
+        in client.post("/accounts/sms-code/", {"mobile": "13712345678"}).content.decode()
+    )

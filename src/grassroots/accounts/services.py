@@ -12,13 +12,14 @@ from typing import Any
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core.audit import audit_log
+from grassroots.core.audit import audit_log, client_ip
 from grassroots.core.errors import Forbidden, NotFound, ValidationFailed
 from grassroots.core.personal import MASKERS, digest, digests
 from grassroots.core.scoping import get_visible
@@ -271,6 +272,7 @@ def token_authenticate(raw: str) -> User | None:
 SMS_RESEND_SECONDS = 60
 SMS_DAILY_LIMIT = 10
 SMS_MAX_ATTEMPTS = 5
+SMS_PER_ADDRESS_HOURLY = 20  # codes one client address may ask for in an hour (SMS bombing)
 
 
 def _code_digest(mobile: str, code: str) -> str:
@@ -292,6 +294,10 @@ def sms_code_send(*, mobile: str, request: HttpRequest | None = None) -> None:
         raise ValidationFailed(fields={"mobile": [_("验证码已发送，请 1 分钟后再试。")]})
     if recent.count() >= SMS_DAILY_LIMIT:
         raise ValidationFailed(fields={"mobile": [_("今日发送次数已达上限，请明天再试。")]})
+    address_key = f"sms-code-ip:{client_ip(request)}"
+    cache.add(address_key, 0, timeout=3600)
+    if cache.incr(address_key) > SMS_PER_ADDRESS_HOURLY:
+        raise ValidationFailed(fields={"mobile": [_("请求过于频繁，请稍后再试。")]})
     registered = User.objects.filter(
         role=Role.RESIDENT, mobile_digest__in=digests(mobile), is_active=True
     ).exists()

@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db import models, transaction
@@ -177,7 +176,3 @@ def export_rows(qs: models.QuerySet[AuditEntry]) -> Iterator[list[str]]:
             e.prev_hash,
             e.hash,
         ]
-
-
-def localtime_label(dt: datetime) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M:%S")
