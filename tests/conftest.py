@@ -21,7 +21,8 @@ from django.test import Client
 from grassroots.accounts.models import Role, User
 from grassroots.accounts.services import token_issue, user_create
 from grassroots.accounts.sms import OutboxSmsBackend
-from grassroots.territory.models import Area, AreaKind, Department
+from grassroots.party.models import PartyMember, PartyOrg
+from grassroots.territory.models import Area, AreaKind, Department, Household, Resident
 from grassroots.territory.services import area_create, department_create
 
 PASSWORD = "test2026pass"
@@ -88,6 +89,135 @@ def city(db: Any) -> City:
         dept_district=department_create(actor=None, area=district, code="DCGW", name="区城管委"),
         dept_s1=department_create(actor=None, area=s1, code="S1ZF", name="东街道执法队"),
         dept_s2=department_create(actor=None, area=s2, code="S2ZF", name="西街道执法队"),
+    )
+
+
+def id_number(seed: int, born: str = "19500101") -> str:
+    """A valid 18-digit ID number (GB 11643 check character) for test data."""
+    from grassroots.core.validators import id_check_char
+
+    first17 = f"110101{born}{seed % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+@dataclass
+class People:
+    building_b1: Area
+    building_w1: Area
+    hh_a1_101: Household
+    hh_a1_102: Household
+    hh_b1_201: Household
+    hh_w1_301: Household
+    wang: Resident  # a1_101, elderly living alone + veteran, a full member showing identity
+    li: Resident  # a1_102, full member, not showing identity
+    zhao: Resident  # b1_201, probationary member of branch A
+    west: Resident  # w1_301, in the other street
+    me: Resident  # a1_101, the resident account of the cast
+    swc: PartyOrg  # 东街道党工委
+    cc1: PartyOrg  # 东一社区党委
+    branch_a: PartyOrg  # grid A branch: 3 full members + 1 probationary
+    group_a1: PartyOrg  # building A1 group
+    branch_b: PartyOrg  # grid B branch, no members yet
+    swc2: PartyOrg  # 西街道党工委
+    branch_w: PartyOrg
+    m_wang: PartyMember
+    m_li: PartyMember
+    m_staff: PartyMember  # the grid worker of grid A, a staff member
+    m_new: PartyMember  # probationary
+    m_west: PartyMember
+
+
+@pytest.fixture
+def people(city: City, cast: Cast) -> People:
+    from datetime import date
+
+    from grassroots.party.models import MemberStatus, OrgKind
+    from grassroots.party.services import member_create, party_org_create
+    from grassroots.territory.services import household_create, resident_create
+
+    building_b1 = area_create(
+        actor=None, parent=city.grid_b, kind=AreaKind.BUILDING, code="S1C1GBB1", name="东一2号楼"
+    )
+    building_w1 = area_create(
+        actor=None, parent=city.grid_w, kind=AreaKind.BUILDING, code="S2C1GAB1", name="西一1号楼"
+    )
+    hh = {
+        key: household_create(actor=None, building=building, unit=unit, room=room)
+        for key, building, unit, room in [
+            ("a1_101", city.building_a1, "1", "101"),
+            ("a1_102", city.building_a1, "1", "102"),
+            ("b1_201", building_b1, "2", "201"),
+            ("w1_301", building_w1, "", "301"),
+        ]
+    }
+
+    def resident(household: Household, name: str, seed: int, **kw: Any) -> Resident:
+        return resident_create(
+            actor=None, household=household, name=name, id_number=id_number(seed), **kw
+        )
+
+    wang = resident(
+        hh["a1_101"],
+        "王建国",
+        1,
+        mobile="13700000001",
+        gender="male",
+        tags=["elderly_alone", "veteran"],
+    )
+    li = resident(hh["a1_102"], "李秀英", 2, mobile="13700000002", gender="female")
+    zhao = resident(hh["b1_201"], "赵明", 3, mobile="13700000003")
+    west = resident(hh["w1_301"], "钱西", 4, mobile="13700000004", tags=["low_income"])
+    me = resident(hh["a1_101"], "张阿姨", 5, mobile="13800138000", user=cast.resident)
+
+    def org(parent: PartyOrg | None, kind: str, name: str, area: Area) -> PartyOrg:
+        return party_org_create(actor=None, parent=parent, kind=kind, name=name, area=area)
+
+    swc = org(None, OrgKind.STREET_WORKING_COMMITTEE, "东街道党工委", city.s1)
+    cc1 = org(swc, OrgKind.COMMUNITY_COMMITTEE, "东一社区党委", city.c1)
+    branch_a = org(cc1, OrgKind.BRANCH, "东一社区A网格党支部", city.grid_a)
+    group_a1 = org(branch_a, OrgKind.GROUP, "东一1号楼党小组", city.building_a1)
+    branch_b = org(cc1, OrgKind.BRANCH, "东一社区B网格党支部", city.grid_b)
+    swc2 = org(None, OrgKind.STREET_WORKING_COMMITTEE, "西街道党工委", city.s2)
+    cc_w = org(swc2, OrgKind.COMMUNITY_COMMITTEE, "西一社区党委", city.w1)
+    branch_w = org(cc_w, OrgKind.BRANCH, "西一社区网格党支部", city.grid_w)
+
+    def member(name: str, branch: PartyOrg, status: str = "full", **kw: Any) -> PartyMember:
+        return member_create(
+            actor=None, name=name, status=status, joined_on=date(2000, 7, 1), branch=branch, **kw
+        )
+
+    return People(
+        building_b1=building_b1,
+        building_w1=building_w1,
+        hh_a1_101=hh["a1_101"],
+        hh_a1_102=hh["a1_102"],
+        hh_b1_201=hh["b1_201"],
+        hh_w1_301=hh["w1_301"],
+        wang=wang,
+        li=li,
+        zhao=zhao,
+        west=west,
+        me=me,
+        swc=swc,
+        cc1=cc1,
+        branch_a=branch_a,
+        group_a1=group_a1,
+        branch_b=branch_b,
+        swc2=swc2,
+        branch_w=branch_w,
+        m_wang=member(
+            "王建国",
+            branch_a,
+            resident=wang,
+            group=group_a1,
+            shows_identity=True,
+            commitment="有事找我，随叫随到",
+            roles=["helper", "mediator"],
+        ),
+        m_li=member("李秀英", branch_a, resident=li, group=group_a1),
+        m_staff=member("grid_a", branch_a, user=cast.grid_worker_a),
+        m_new=member("赵明", branch_a, status=MemberStatus.PROBATIONARY, resident=zhao),
+        m_west=member("钱西", branch_w, resident=west),
     )
 
 

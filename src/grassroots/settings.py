@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "grassroots.core",
     "grassroots.accounts",
     "grassroots.territory",
+    "grassroots.alliance",
+    "grassroots.party",
     "grassroots.web",
 ]
 
@@ -233,6 +235,11 @@ SESSION_COOKIE_AGE = RESIDENT_SESSION_SECONDS
 STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", False)
 OTP_TOTP_ISSUER = SITE_NAME
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
+
+# 党员联系户: how many households one member keeps in touch with (local practice).
+HOUSEHOLD_LINK_LIMIT = env_int("HOUSEHOLD_LINK_LIMIT", 10)
+# Remind a committee this many days before its term ends (换届提醒).
+TERM_REMINDER_DAYS = env_int("TERM_REMINDER_DAYS", 90)
 
 SMS_BACKEND = env_str("SMS_BACKEND", "grassroots.accounts.sms.LogSmsBackend")
 SMS_CODE_TTL_SECONDS = env_int("SMS_CODE_TTL_SECONDS", 300)

@@ -6,6 +6,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from grassroots.core.validators import is_mobile, validate_mobile
+
+__all__ = ["LettersAndDigitsValidator", "is_mobile", "validate_mobile"]
+
 
 class LettersAndDigitsValidator:
     """等保: a password mixes letters and digits."""
@@ -16,15 +20,3 @@ class LettersAndDigitsValidator:
 
     def get_help_text(self) -> str:
         return _("密码须同时包含字母和数字。")
-
-
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def is_mobile(value: str) -> bool:
-    return bool(MOBILE_RE.match(value.strip()))
-
-
-def validate_mobile(value: str) -> None:
-    if not is_mobile(value):
-        raise ValidationError(_("请输入 11 位手机号码。"), code="mobile")

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 
-from .models import Area, Department
+from grassroots.core.scoping import scope_of, under_paths
+from grassroots.core.text import matches
+
+from .models import SENSITIVE_TAGS, Area, Department, Household, Resident, ResidentTag
 
 
 def areas_for(user: Any, *, parent: Area | None = None, kind: str | None = None) -> QuerySet[Area]:
@@ -23,3 +27,110 @@ def areas_for(user: Any, *, parent: Area | None = None, kind: str | None = None)
 
 def departments_for(user: Any) -> QuerySet[Department]:
     return Department.objects.visible_to(user).order_by("code")
+
+
+def can_see_sensitive_tags(user: Any, resident: Resident) -> bool:
+    """Sensitive tags (health, income, family) only for the staff of the resident's own
+    community."""
+    from grassroots.accounts.models import Role
+
+    if getattr(user, "role", None) not in (Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY):
+        return False
+    community = resident.area_path[: 3 * Area.steplen]
+    return len(community) == 3 * Area.steplen and any(
+        community.startswith(p) or p.startswith(community)
+        for p in scope_of(user).area_paths
+        if len(p) <= 3 * Area.steplen
+    )
+
+
+def visible_tags(user: Any, resident: Resident) -> list[ResidentTag]:
+    """The resident's tags this user may see (tags must be prefetched)."""
+    sensitive_ok = can_see_sensitive_tags(user, resident)
+    return [t for t in resident.tags.all() if sensitive_ok or t.kind not in SENSITIVE_TAGS]
+
+
+def households_for(user: Any, *, area: Area | None = None) -> QuerySet[Household]:
+    qs = Household.objects.visible_to(user).select_related("building")
+    if area is not None:
+        qs = qs.filter(area_path__startswith=area.path)
+    return qs.order_by("area_path", "unit", "room", "id")
+
+
+def residents_for(
+    user: Any, *, area: Area | None = None, household: Household | None = None
+) -> QuerySet[Resident]:
+    qs = (
+        Resident.objects.visible_to(user)
+        .select_related("household__building")
+        .prefetch_related("tags")
+    )
+    if area is not None:
+        qs = qs.filter(area_path__startswith=area.path)
+    if household is not None:
+        qs = qs.filter(household=household)
+    return qs.order_by("area_path", "name", "id")
+
+
+@dataclass
+class AreaNode:
+    area: Area
+    depth: int
+    households: int
+    residents: int
+
+
+def _rolled_up(counts: dict[str, int]) -> dict[str, int]:
+    """Counts per building path added up to every node above it."""
+    totals: dict[str, int] = {}
+    for path, n in counts.items():
+        for end in range(Area.steplen, len(path) + 1, Area.steplen):
+            totals[path[:end]] = totals.get(path[:end], 0) + n
+    return totals
+
+
+def area_tree(user: Any, root: Area | None = None, *, query: str = "") -> list[AreaNode]:
+    """The visible area tree (under `root`) with households and residents counted per node,
+    in three queries whatever the size: areas, households by building, residents by building.
+    A query keeps matching nodes (by name, code or pinyin initials) and their ancestors."""
+    qs = areas_for(user)
+    if root is not None:
+        qs = qs.filter(path__startswith=root.path)
+    areas = list(qs)
+    if not areas:
+        return []
+    top = min(a.depth for a in areas)
+    top_paths = tuple(a.path for a in areas if a.depth == top)
+    households = _rolled_up(
+        dict(
+            Household.objects.filter(under_paths("area_path", top_paths))
+            .values("area_path")
+            .annotate(n=Count("id"))
+            .values_list("area_path", "n")
+        )
+    )
+    residents = _rolled_up(
+        dict(
+            Resident.objects.filter(under_paths("area_path", top_paths))
+            .values("area_path")
+            .annotate(n=Count("id"))
+            .values_list("area_path", "n")
+        )
+    )
+    nodes = [
+        AreaNode(
+            area=a,
+            depth=a.depth - top,
+            households=households.get(a.path, 0),
+            residents=residents.get(a.path, 0),
+        )
+        for a in areas
+    ]
+    if query:
+        keep = [
+            n.area.path
+            for n in nodes
+            if matches(n.area.name, query) or query.lower() in n.area.code.lower()
+        ]
+        nodes = [n for n in nodes if any(p.startswith(n.area.path) for p in keep)]
+    return nodes
