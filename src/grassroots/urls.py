@@ -11,6 +11,9 @@ admin.site.index_title = _("基础数据与安全")
 urlpatterns = [
     path("", include("grassroots.web.urls")),
     path("accounts/", include("grassroots.accounts.urls")),
+    path("workbench/party/", include("grassroots.party.urls")),
+    path("workbench/units/", include("grassroots.alliance.urls")),
+    path("workbench/io/", include("grassroots.web.io_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
