@@ -125,6 +125,8 @@ class PartyOrg(MP_Node, TimeStampedModel):
     )
     term_start = models.DateField(_("本届任期开始"), null=True, blank=True)
     term_end = models.DateField(_("本届任期结束"), null=True, blank=True, db_index=True)
+    # The term end the last reminder was sent for: the sweep reminds once per term.
+    term_reminded_for = models.DateField(null=True, blank=True, editable=False)
     # The Area path the organisation belongs to: the territory it leads, or else its parent's.
     # Copied so that scope filters need no join.
     area_path = models.CharField(max_length=255, db_index=True, editable=False, blank=True)

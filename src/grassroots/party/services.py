@@ -223,8 +223,9 @@ def _check_placement(branch: PartyOrg, group: PartyOrg | None) -> dict[str, list
     errors: dict[str, list[str]] = {}
     if branch.kind not in BRANCH_KINDS:
         errors["branch"] = [_("党员的组织关系应在党支部（或联合党支部）。")]
+    # A group sits directly under its branch.
     if group is not None and (
-        group.kind != OrgKind.GROUP or not group.path.startswith(branch.path)
+        group.kind != OrgKind.GROUP or group.path[: -PartyOrg.steplen] != branch.path
     ):
         errors["group"] = [_("党小组应属于所在支部。")]
     return errors

@@ -1,0 +1,70 @@
+"""Periodic work of the party app: remind committees before their term ends (换届提醒)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from grassroots.accounts.models import Role, User
+from grassroots.core.audit import audit_log
+
+from .models import PartyOrg
+
+
+def remind_terms_ending() -> int:
+    """Remind, once per term, the community secretaries and street leaders above every
+    organisation whose term ends within TERM_REMINDER_DAYS. Safe to run twice: the conditional
+    update marks a term as reminded and only the sweep that wins it sends the mail."""
+    today = timezone.localdate()
+    due = PartyOrg.objects.filter(
+        term_end__gte=today,
+        term_end__lte=today + timedelta(days=settings.TERM_REMINDER_DAYS),
+    ).filter(Q(term_reminded_for__isnull=True) | ~Q(term_reminded_for=F("term_end")))
+    sent = 0
+    for org in due:
+        won = (
+            PartyOrg.objects.filter(pk=org.pk)
+            .exclude(term_reminded_for=org.term_end)
+            .update(term_reminded_for=org.term_end)
+        )
+        if not won:
+            continue
+        # The people responsible: secretaries and leaders whose scope contains the org.
+        ancestors = [org.area_path[:end] for end in range(4, len(org.area_path) + 1, 4)]
+        recipients = list(
+            User.objects.filter(
+                is_active=True,
+                role__in=[Role.COMMUNITY_SECRETARY, Role.STREET_LEADER],
+                scope_areas__path__in=ancestors,
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+            .distinct()
+        )
+        if recipients:
+            send_mail(
+                subject=_("【换届提醒】%(org)s") % {"org": org.name},
+                message=_("%(org)s 本届任期将于 %(day)s 届满，请提前做好换届选举准备。")
+                % {"org": org.name, "day": org.term_end},
+                from_email=None,
+                recipient_list=recipients,
+            )
+        audit_log(
+            action="party.term_reminder",
+            obj=org,
+            data={"term_end": str(org.term_end), "recipients": len(recipients)},
+        )
+        sent += 1
+    return sent
+
+
+@db_periodic_task(crontab(hour="8", minute="0"))
+def term_reminders() -> int:
+    return remind_terms_ending()
