@@ -5,7 +5,9 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from grassroots.accounts.api import router as accounts_router
+from grassroots.alliance.api import router as alliance_router
 from grassroots.core.api import BearerToken, BrowserSession, install_error_handlers
+from grassroots.party.api import router as party_router
 from grassroots.territory.api import router as territory_router
 
 api = NinjaAPI(
@@ -20,3 +22,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", territory_router)
+api.add_router("", party_router)
+api.add_router("", alliance_router)

@@ -241,6 +241,9 @@ HOUSEHOLD_LINK_LIMIT = env_int("HOUSEHOLD_LINK_LIMIT", 10)
 # Remind a committee this many days before its term ends (换届提醒).
 TERM_REMINDER_DAYS = env_int("TERM_REMINDER_DAYS", 90)
 
+# API lists: no client may ask for more than this many rows in one page.
+NINJA_PAGINATION_MAX_LIMIT = 500
+
 SMS_BACKEND = env_str("SMS_BACKEND", "grassroots.accounts.sms.LogSmsBackend")
 SMS_CODE_TTL_SECONDS = env_int("SMS_CODE_TTL_SECONDS", 300)
 
