@@ -151,3 +151,158 @@ def links_for(user: Any, *, member: PartyMember | None = None) -> QuerySet[House
     if member is not None:
         qs = qs.filter(member=member)
     return qs.order_by("household__area_path", "household__room")
+
+
+# --- pages: the grid page and the area map ------------------------------------------------------
+
+
+@dataclass
+class ResidentRow:
+    resident: Any  # territory.Resident
+    tags: list[Any]  # the tags this viewer may see
+    mobile_masked: str
+
+
+@dataclass
+class HouseholdRow:
+    household: Household
+    residents: list[ResidentRow]
+    links: list[HouseholdLink]
+
+
+@dataclass
+class BuildingRow:
+    building: Area
+    coverage: BuildingCoverage
+    households: list[HouseholdRow]
+    heads: list[Any]  # building heads (accounts.User)
+    orgs: list[PartyOrg]  # the party group(s) set up on the building
+
+    @property
+    def residents(self) -> int:
+        return sum(len(h.residents) for h in self.households)
+
+    @property
+    def unlinked(self) -> list[HouseholdRow]:
+        return [h for h in self.households if not h.links]
+
+
+@dataclass
+class GridOverview:
+    area: Area  # a grid, or a single building
+    buildings: list[BuildingRow]
+    workers: list[Any]  # grid workers of the grid (accounts.User)
+    orgs: list[PartyOrg]  # the party organisation(s) leading the area itself
+    coverage: Coverage
+
+    @property
+    def households(self) -> int:
+        return sum(len(b.households) for b in self.buildings)
+
+    @property
+    def residents(self) -> int:
+        return sum(b.residents for b in self.buildings)
+
+
+def grid_overview(user: Any, area: Area) -> GridOverview:
+    """Everything the grid page shows for a grid (or one building) the user may see: its
+    buildings with households, residents (masked mobile, the tags this user may see) and
+    linked members, coverage per building, the grid workers, building heads and party
+    organisations. A fixed number of queries, whatever the size of the grid."""
+    from grassroots.accounts.models import Role
+    from grassroots.core.personal import mask_mobile
+    from grassroots.territory.selectors import (
+        area_staff,
+        households_for,
+        residents_for,
+        visible_tags,
+    )
+
+    cover = coverage(user, area)
+    per_building: dict[int, list[HouseholdRow]] = {b.building.pk: [] for b in cover.buildings}
+    rows: dict[int, HouseholdRow] = {}
+    for household in households_for(user, area=area):
+        row = HouseholdRow(household, [], [])
+        rows[household.pk] = row
+        per_building.setdefault(household.building_id, []).append(row)
+    # ID numbers are never shown here: not even decrypted.
+    for resident in residents_for(user, area=area).defer("id_number"):
+        if resident.household_id in rows:
+            rows[resident.household_id].residents.append(
+                ResidentRow(resident, visible_tags(user, resident), mask_mobile(resident.mobile))
+            )
+    for link in links_for(user).filter(household__area_path__startswith=area.path):
+        if link.household_id in rows:
+            rows[link.household_id].links.append(link)
+    grid_path = area.path if area.kind == AreaKind.GRID else area.path[: -Area.steplen]
+    staff = area_staff(
+        [grid_path, *(b.building.path for b in cover.buildings)],
+        roles=(Role.GRID_WORKER, Role.BUILDING_HEAD),
+        viewer=user,
+    )
+    orgs: dict[int, list[PartyOrg]] = {}
+    for org in (
+        PartyOrg.objects.visible_to(user)
+        .filter(area__path__startswith=area.path)
+        .select_related("secretary")
+        .order_by("path")
+    ):
+        orgs.setdefault(org.area_id or 0, []).append(org)
+    return GridOverview(
+        area=area,
+        buildings=[
+            BuildingRow(
+                building=b.building,
+                coverage=b,
+                households=per_building.get(b.building.pk, []),
+                heads=[u for u in staff.get(b.building.path, []) if u.role == Role.BUILDING_HEAD],
+                orgs=orgs.get(b.building.pk, []),
+            )
+            for b in cover.buildings
+        ],
+        workers=[u for u in staff.get(grid_path, []) if u.role == Role.GRID_WORKER],
+        orgs=orgs.get(area.pk, []) if area.kind != AreaKind.BUILDING else [],
+        coverage=cover,
+    )
+
+
+@dataclass
+class ChildMeasure:
+    area: Area
+    households: int
+    residents: int
+    linked: int
+
+    @property
+    def share(self) -> float:
+        return self.linked / self.households if self.households else 0.0
+
+    @property
+    def has_boundary(self) -> bool:
+        return bool(self.area.boundary)
+
+
+def area_children_measures(user: Any, area: Area) -> list[ChildMeasure]:
+    """The visible areas right under `area` (a community's grids, a street's communities) with
+    households, residents and 党员联系户 coverage rolled up: what the grid map colours by.
+    Five queries, whatever the number of children and buildings."""
+    from grassroots.territory.selectors import area_tree
+
+    children = [n for n in area_tree(user, area) if n.area.depth == area.depth + 1]
+    linked: dict[str, int] = {}
+    for b in coverage(user, area).buildings:
+        key = b.building.path[: len(area.path) + Area.steplen]
+        linked[key] = linked.get(key, 0) + b.linked
+    return [
+        ChildMeasure(n.area, n.households, n.residents, linked.get(n.area.path, 0))
+        for n in children
+    ]
+
+
+def group_member_counts(user: Any, *, under: PartyOrg | None = None) -> dict[int, int]:
+    """Members per party group (党小组), by group id. A member's organisation is their branch,
+    so the branch counts of org_tree leave groups at zero; this is who is in each group."""
+    qs = PartyMember.objects.visible_to(user).filter(group__isnull=False)
+    if under is not None:
+        qs = qs.filter(group__path__startswith=under.path)
+    return dict(qs.values("group").annotate(n=Count("id")).values_list("group", "n"))

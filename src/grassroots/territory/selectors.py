@@ -134,3 +134,57 @@ def area_tree(user: Any, root: Area | None = None, *, query: str = "") -> list[A
         ]
         nodes = [n for n in nodes if any(p.startswith(n.area.path) for p in keep)]
     return nodes
+
+
+def area_staff(
+    paths: list[str], *, roles: tuple[str, ...], viewer: Any = None
+) -> dict[str, list[Any]]:
+    """Active staff of the given roles whose scope is exactly one of `paths` (an Area path),
+    keyed by that path, in one query. With a viewer, only the accounts the viewer may see."""
+    from django.db.models import F
+
+    # Imported here: accounts.models imports this app's models.
+    from grassroots.accounts.models import User
+
+    base = User.objects.visible_to(viewer) if viewer is not None else User.objects.all()
+    found: dict[str, list[Any]] = {}
+    rows = (
+        base.filter(is_active=True, role__in=roles, scope_areas__path__in=paths)
+        .annotate(scope_path=F("scope_areas__path"))
+        .order_by("name", "username", "id")
+    )
+    for user in rows:
+        found.setdefault(user.scope_path, []).append(user)
+    return found
+
+
+@dataclass
+class BuildingContacts:
+    """Whom a building's residents turn to: the grid workers of its grid, its building heads."""
+
+    building: Area
+    grid: Area | None
+    grid_workers: list[Any]
+    building_heads: list[Any]
+
+    def find(self, kind: str, user_id: int) -> Any:
+        people = {"grid_worker": self.grid_workers, "building_head": self.building_heads}
+        return next((u for u in people.get(kind, []) if u.pk == user_id), None)
+
+
+def building_contacts(building: Area) -> BuildingContacts:
+    """The contacts of a building (not scoped to a viewer: the caller decides who may ask,
+    e.g. a resident of the building). Two queries."""
+    from grassroots.accounts.models import Role
+
+    from .models import AreaKind
+
+    grid_path = building.path[: -Area.steplen]
+    grid = Area.objects.filter(path=grid_path, kind=AreaKind.GRID).first()
+    staff = area_staff([grid_path, building.path], roles=(Role.GRID_WORKER, Role.BUILDING_HEAD))
+    return BuildingContacts(
+        building=building,
+        grid=grid,
+        grid_workers=[u for u in staff.get(grid_path, []) if u.role == Role.GRID_WORKER],
+        building_heads=[u for u in staff.get(building.path, []) if u.role == Role.BUILDING_HEAD],
+    )

@@ -9,9 +9,13 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.accounts.models import ADMIN_ROLES, Role
+from grassroots.accounts.models import ADMIN_ROLES, SCOPE_AREA_KINDS, Role
 
 STAFF_WORK = frozenset(set(Role) - {Role.RESIDENT} - ADMIN_ROLES)
+# Staff whose scope is a part of the territory: they work with its people and party.
+SCOPED_STAFF = frozenset(role for role, kinds in SCOPE_AREA_KINDS.items() if kinds) - {
+    Role.RESIDENT
+}
 
 
 @dataclass(frozen=True)
@@ -19,12 +23,23 @@ class NavItem:
     label: str | Promise
     url_name: str
     roles: frozenset[str]
+    # The URL namespace whose every page lights this entry (an org page under 组织与网格).
+    section: str = ""
+
+    def is_active(self, view_name: str) -> bool:
+        if view_name == self.url_name:
+            return True
+        return bool(self.section) and view_name.startswith(self.section + ":")
 
 
 NAV = [
     NavItem(_("工作台"), "web:workbench", frozenset(set(Role) - {Role.RESIDENT})),
     NavItem(_("辖区"), "web:areas", STAFF_WORK | {Role.SYSTEM_ADMIN}),
     NavItem(_("职能部门"), "web:departments", STAFF_WORK | {Role.SYSTEM_ADMIN}),
+    # The 组织与辖区 page. Its label must not contain "辖区": the entry above is found by that
+    # name in the browser smoke tests (tests/browser/test_smoke.py, a partial-name match).
+    NavItem(_("组织与网格"), "party:overview", SCOPED_STAFF, section="party"),
+    NavItem(_("驻区单位"), "alliance:units", SCOPED_STAFF, section="alliance"),
     NavItem(_("管理后台"), "admin:index", ADMIN_ROLES),
     NavItem(_("账号与安全"), "accounts:security", frozenset(set(Role) - {Role.RESIDENT})),
 ]
@@ -38,7 +53,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         return context
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     context["nav"] = [
-        {"label": item.label, "url": reverse(item.url_name), "active": current == item.url_name}
+        {"label": item.label, "url": reverse(item.url_name), "active": item.is_active(current)}
         for item in NAV
         if user.role in item.roles
     ]

@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 from grassroots.accounts.models import User
 from grassroots.accounts.typing import AuthedRequest
-from grassroots.territory.selectors import areas_for, departments_for
+from grassroots.core.audit import audit_log
+from grassroots.core.personal import mask_mobile
+from grassroots.party.selectors import building_members_shown
+from grassroots.territory.models import Resident
+from grassroots.territory.selectors import areas_for, building_contacts, departments_for
+
+from .context import SCOPED_STAFF
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,6 +35,12 @@ def resident_only(request: AuthedRequest) -> None:
 
 def staff_only(request: AuthedRequest) -> None:
     if not request.user.is_staff_role:
+        raise PermissionDenied
+
+
+def scoped_staff_only(request: AuthedRequest) -> None:
+    """Pages about the people of a territory: staff whose scope is a part of it."""
+    if request.user.role not in SCOPED_STAFF:
         raise PermissionDenied
 
 
@@ -72,3 +86,70 @@ def departments(request: AuthedRequest) -> HttpResponse:
     staff_only(request)
     rows = departments_for(request.user).select_related("area")
     return render(request, "web/departments.html", {"rows": rows})
+
+
+def own_resident(request: AuthedRequest) -> Resident | None:
+    """The Resident record of the signed-in resident, with their household and building."""
+    return (
+        Resident.objects.select_related("household__building")
+        .defer("id_number")
+        .filter(user=request.user)
+        .first()
+    )
+
+
+@login_required
+def resident_building(request: AuthedRequest) -> HttpResponse:
+    """我的楼栋: whom to call, and the party members of the building who show themselves."""
+    resident_only(request)
+    resident = own_resident(request)
+    context: dict[str, object] = {"tab": "home", "resident": resident}
+    if resident is not None and resident.household is not None:
+        building = resident.household.building
+        contacts = building_contacts(building)
+        context.update(
+            building=building,
+            household=resident.household,
+            contacts=[
+                {"kind": kind, "label": label, "user": user, "masked": mask_mobile(user.mobile)}
+                for kind, label, people in (
+                    ("grid_worker", _("网格员"), contacts.grid_workers),
+                    ("building_head", _("楼栋长"), contacts.building_heads),
+                )
+                for user in people
+            ],
+            grid=contacts.grid,
+            members=list(building_members_shown(building)),
+        )
+    return render(request, "web/resident_building.html", context)
+
+
+class TelRedirect(HttpResponseRedirect):
+    allowed_schemes = ["tel"]
+
+
+@never_cache
+@login_required
+def resident_call(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
+    """The 拨打 button: the number is revealed only when tapped, only to a resident of the
+    building the contact serves, and the reveal is audited."""
+    resident_only(request)
+    resident = own_resident(request)
+    if resident is None or resident.household is None:
+        raise Http404
+    contact = building_contacts(resident.household.building).find(kind, pk)
+    if contact is None or not contact.mobile:
+        raise Http404
+    audit_log(
+        action="personal.call",
+        actor=request.user,
+        obj=contact,
+        request=request,
+        street_id=resident.street_id,
+        data={
+            "kind": kind,
+            "building": resident.household.building.code,
+            "masked": mask_mobile(contact.mobile),
+        },
+    )
+    return TelRedirect(f"tel:{contact.mobile}")

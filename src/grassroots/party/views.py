@@ -1,0 +1,245 @@
+"""Workbench pages for people and party: the organisation and area trees, an organisation, a
+member, a grid (or building) and an area with its grid map. Reads only, through selectors that
+start from what the user may see; another scope's object is a 404."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from grassroots.accounts.typing import AuthedRequest
+from grassroots.core.personal import mask_mobile
+from grassroots.core.scoping import get_visible
+from grassroots.territory.models import Area, AreaKind
+from grassroots.territory.selectors import area_tree
+from grassroots.web.views import scoped_staff_only
+
+from .models import OrgKind, PartyMember, PartyOrg
+from .selectors import (
+    OrgNode,
+    area_children_measures,
+    grid_overview,
+    group_member_counts,
+    links_for,
+    members_for,
+    org_tree,
+    orgs_for,
+)
+from .services import org_findings
+
+T = TypeVar("T")
+QUERY_MAX = 50
+MEMBERS_PER_PAGE = 50
+
+
+@dataclass
+class TreeItem(Generic[T]):
+    node: T
+    children: list[TreeItem[T]] = field(default_factory=list)
+
+
+def nest(nodes: Sequence[T], path: Callable[[T], str]) -> list[TreeItem[T]]:
+    """A flat list in tree-path order as nested items (a path's prefix is its ancestor)."""
+    roots: list[TreeItem[T]] = []
+    stack: list[tuple[str, TreeItem[T]]] = []
+    for node in nodes:
+        item = TreeItem(node)
+        here = path(node)
+        while stack and not here.startswith(stack[-1][0]):
+            stack.pop()
+        (stack[-1][1].children if stack else roots).append(item)
+        stack.append((here, item))
+    return roots
+
+
+@dataclass
+class AreaRow:
+    """An area tree node as the overview shows it: a grid also says how many buildings."""
+
+    area: Area
+    depth: int
+    households: int
+    residents: int
+    buildings: int = 0
+
+
+@dataclass
+class OrgRow:
+    """A party tree node as the pages show it. Members are rolled up for a branch and what is
+    above it; a group (党小组) counts the members placed in it."""
+
+    org: PartyOrg
+    depth: int
+    members: int
+    full_members: int | None
+
+
+def org_rows(nodes: Sequence[OrgNode], groups: dict[int, int]) -> list[OrgRow]:
+    return [
+        OrgRow(n.org, n.depth, groups.get(n.org.pk, 0), None)
+        if n.org.kind == OrgKind.GROUP
+        else OrgRow(n.org, n.depth, n.members, n.full_members)
+        for n in nodes
+    ]
+
+
+def trail(user: Any, area: Area) -> list[Area]:
+    """The visible areas above `area`, top first (a breadcrumb), in one query."""
+    above = [area.path[:end] for end in range(Area.steplen, len(area.path), Area.steplen)]
+    return list(Area.objects.visible_to(user).filter(path__in=above).order_by("path"))
+
+
+@login_required
+def overview(request: AuthedRequest) -> HttpResponse:
+    """组织与辖区: the party tree next to the area tree, both filtered by one search box."""
+    scoped_staff_only(request)
+    q = request.GET.get("q", "").strip()[:QUERY_MAX]
+    orgs = org_rows(org_tree(request.user, query=q), group_member_counts(request.user))
+    nodes = area_tree(request.user, query=q)
+    # Buildings are listed on their grid's page; here a grid shows how many it has. A
+    # building head's own building is the top of their tree, so it stays.
+    buildings = Counter(
+        n.area.path[: -Area.steplen] for n in nodes if n.area.kind == AreaKind.BUILDING
+    )
+    areas = [
+        AreaRow(n.area, n.depth, n.households, n.residents, buildings.get(n.area.path, 0))
+        for n in nodes
+        if n.area.kind != AreaKind.BUILDING or n.depth == 0
+    ]
+    context = {
+        "q": q,
+        "org_items": nest(orgs, lambda n: n.org.path),
+        "area_items": nest(areas, lambda n: n.area.path),
+        "open_all": bool(q),
+    }
+    htmx = getattr(request, "htmx", None)
+    # The search box swaps only the trees; a history restore needs the whole page.
+    fragment = htmx is not None and bool(htmx) and not htmx.history_restore_request
+    response = render(request, "party/_trees.html" if fragment else "party/overview.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+def org_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    scoped_staff_only(request)
+    org: PartyOrg = get_visible(orgs_for(request.user), request.user, pk=pk)
+    findings = org_findings(org)
+    if org.kind == OrgKind.GROUP:
+        listed = members_for(request.user).filter(group=org)
+    else:
+        listed = members_for(request.user, branch=org)
+    members = Paginator(listed, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    tree = org_rows(org_tree(request.user, root=org), group_member_counts(request.user, under=org))
+    children = [n for n in tree if n.org.depth == org.depth + 1]
+    return render(
+        request,
+        "party/org.html",
+        {
+            "org": org,
+            "committee": list(org.committee.order_by("name")),
+            "errors": [f for f in findings if f.is_error],
+            "warnings": [f for f in findings if not f.is_error],
+            "members": members,
+            "children": children,
+            "rolled": tree[0] if tree and tree[0].org.pk == org.pk else None,
+            "trail": trail(request.user, org.area) if org.area else [],
+        },
+    )
+
+
+@login_required
+def member_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    scoped_staff_only(request)
+    member: PartyMember = get_visible(
+        PartyMember.objects.select_related(
+            "branch", "group", "user", "resident__household__building"
+        ).defer("resident__id_number"),
+        request.user,
+        pk=pk,
+    )
+    mobile = (
+        member.resident.mobile if member.resident else (member.user.mobile if member.user else "")
+    )
+    return render(
+        request,
+        "party/member.html",
+        {
+            "member": member,
+            "mobile_masked": mask_mobile(mobile),
+            "links": list(links_for(request.user, member=member)),
+        },
+    )
+
+
+@login_required
+def area_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A grid or building: its people and coverage; a community or above: its grid map."""
+    scoped_staff_only(request)
+    area: Area = get_visible(Area.objects, request.user, pk=pk)
+    if area.kind in (AreaKind.GRID, AreaKind.BUILDING):
+        return render(
+            request,
+            "party/grid.html",
+            {"grid": grid_overview(request.user, area), "trail": trail(request.user, area)},
+        )
+    children = area_children_measures(request.user, area)
+    return render(
+        request,
+        "party/area.html",
+        {
+            "area": area,
+            "children": children,
+            "unmapped": [c for c in children if not c.has_boundary],
+            "map_data": map_data(area, children) if any(c.has_boundary for c in children) else None,
+            "orgs": list(PartyOrg.objects.visible_to(request.user).filter(area=area)),
+            "trail": trail(request.user, area),
+        },
+    )
+
+
+def map_data(area: Area, children: list[Any]) -> dict[str, Any]:
+    """What the grid map draws (web/static/web/gridmap.js): the children's GeoJSON boundaries
+    as one FeatureCollection and a row of measures per child, matched by a unique key."""
+    features = []
+    rows = []
+    for child in children:
+        key = child.area.code
+        url = reverse("party:area", args=[child.area.pk])
+        row = {
+            "key": key,
+            "name": child.area.name,
+            "url": url,
+            "households": child.households,
+            "residents": child.residents,
+            "share": round(child.share * 100),
+        }
+        rows.append(row)
+        if child.has_boundary:
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"key": key, "name": child.area.name},
+                    "geometry": child.area.boundary,
+                }
+            )
+    return {
+        "map": f"area-{area.pk}",
+        "geojson": {"type": "FeatureCollection", "features": features},
+        "rows": rows,
+        "measures": {
+            "households": {"label": _("住户"), "unit": _("户")},
+            "residents": {"label": _("居民"), "unit": _("人")},
+            "share": {"label": _("联系户覆盖率"), "unit": "%"},
+        },
+    }
