@@ -43,7 +43,9 @@ def test_grid_page_on_a_grid_workers_phone(phone, url, snap, city, people) -> No
     household_link_create(actor=None, member=people.m_li, household=people.hh_a1_101)
     page = phone
     sign_in(page, url, "grid_a")
-    page.get_by_role("navigation", name="工作台导航").get_by_role("link", name="组织与网格").click()
+    page.get_by_role("navigation", name="工作台导航").get_by_role(
+        "link", name="组织与辖区", exact=True
+    ).click()
     expect(page).to_have_url(url("/workbench/party/"))
     page.get_by_test_id("area-tree").get_by_role("link", name="东一社区A网格").click()
     expect(page.get_by_role("heading", name="东一社区A网格")).to_be_visible()

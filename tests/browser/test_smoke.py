@@ -54,7 +54,7 @@ def test_staff_signs_in_sees_own_street_and_signs_out(page, url, snap, cast):
 
     nav.get_by_role("link", name="辖区", exact=True).click()
     expect(page).to_have_url(url("/workbench/areas/"))
-    expect(page.get_by_role("heading", name="辖区")).to_be_visible()
+    expect(page.get_by_role("heading", name="辖区", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="辖区", exact=True)).to_have_class(re.compile(r"\bon\b"))
     rows = page.locator("table tbody")
     expect(rows.get_by_role("cell", name="东一社区", exact=True)).to_be_visible()
@@ -114,7 +114,9 @@ def test_grid_worker_workbench_fits_a_phone(phone, url, snap, cast):
     assert scroll_width(page) <= 390
     snap(page, "workbench")
 
-    page.get_by_role("navigation", name="工作台导航").get_by_role("link", name="辖区").click()
+    page.get_by_role("navigation", name="工作台导航").get_by_role(
+        "link", name="辖区", exact=True
+    ).click()
     expect(page).to_have_url(url("/workbench/areas/"))
     expect(page.locator("table tbody")).to_contain_text("东一社区A网格")
     assert scroll_width(page) <= 390

@@ -208,7 +208,7 @@ def test_it_hides_another_scopes_objects(city: Any, people: Any, cast: Any, logi
 def test_navigation_offers_the_pages_to_staff_with_a_territory(cast: Any, login: Any) -> None:
     for user in (cast.grid_worker_a, cast.community_secretary, cast.street_dispatcher):
         html = html_of(login(user), "/workbench/")
-        assert "组织与网格" in html and "/workbench/party/" in html
+        assert "组织与辖区" in html and "/workbench/party/" in html
         assert "驻区单位" in html and "/workbench/units/" in html
     for user in (cast.audit_admin, cast.department_officer):
         html = html_of(login(user), "/workbench/")

@@ -53,6 +53,8 @@ SCOPE_DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_OFFICER})
 
 
 class UserQuerySet(ScopedQuerySet["User"]):
+    business_data = False  # base data / accounts
+
     def scope_q(self, user: Any, scope: Scope) -> Q | None:
         """Staff see the accounts whose scope lies inside theirs; everyone sees themself."""
         own = Q(pk=user.pk)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -67,6 +67,11 @@ def under_paths(field: str, paths: tuple[str, ...] | list[str]) -> Q | None:
 
 
 class ScopedQuerySet(models.QuerySet[M], Generic[M]):
+    # Business data (people, party, tickets…) is never visible to the three administrators,
+    # whatever their scope (三员分立: the system admin manages base data, not residents).
+    # Base data (areas, departments) and accounts set this to False.
+    business_data: ClassVar[bool] = True
+
     def scope_q(self, user: Any, scope: Scope) -> Q | None:
         """The filter for what `user` may see, or None for nothing. Each model defines it."""
         raise NotImplementedError
@@ -74,6 +79,8 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
     def visible_to(self, user: Any) -> ScopedQuerySet[M]:
         scope = scope_of(user)
         if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if self.business_data and getattr(user, "is_admin_role", False):
             return self.none()
         q = self.scope_q(user, scope)
         return self.none() if q is None else self.filter(q)

@@ -36,6 +36,8 @@ PARENT_KINDS: dict[str, set[str | None]] = {
 
 
 class AreaQuerySet(MP_NodeQuerySet, ScopedQuerySet["Area"]):
+    business_data = False  # base data / accounts
+
     def scope_q(self, user: Any, scope: Scope) -> Q | None:
         paths = list(scope.area_paths)
         if scope.department_ids:
@@ -120,6 +122,8 @@ class Area(MP_Node, TimeStampedModel):
 
 
 class DepartmentQuerySet(ScopedQuerySet["Department"]):
+    business_data = False  # base data / accounts
+
     def scope_q(self, user: Any, scope: Scope) -> Q | None:
         q = Q(id__in=scope.department_ids) if scope.department_ids else None
         inside = under_paths("area__path", scope.area_paths)

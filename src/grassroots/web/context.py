@@ -13,9 +13,11 @@ from grassroots.accounts.models import ADMIN_ROLES, SCOPE_AREA_KINDS, Role
 
 STAFF_WORK = frozenset(set(Role) - {Role.RESIDENT} - ADMIN_ROLES)
 # Staff whose scope is a part of the territory: they work with its people and party.
-SCOPED_STAFF = frozenset(role for role, kinds in SCOPE_AREA_KINDS.items() if kinds) - {
-    Role.RESIDENT
-}
+SCOPED_STAFF = (
+    frozenset(role for role, kinds in SCOPE_AREA_KINDS.items() if kinds)
+    - {Role.RESIDENT}
+    - ADMIN_ROLES  # 三员分立: administrators do not read residents or party data
+)
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class NavItem:
     label: str | Promise
     url_name: str
     roles: frozenset[str]
-    # The URL namespace whose every page lights this entry (an org page under 组织与网格).
+    # The URL namespace whose every page lights this entry (an org page under 组织与辖区).
     section: str = ""
 
     def is_active(self, view_name: str) -> bool:
@@ -36,10 +38,24 @@ NAV = [
     NavItem(_("工作台"), "web:workbench", frozenset(set(Role) - {Role.RESIDENT})),
     NavItem(_("辖区"), "web:areas", STAFF_WORK | {Role.SYSTEM_ADMIN}),
     NavItem(_("职能部门"), "web:departments", STAFF_WORK | {Role.SYSTEM_ADMIN}),
-    # The 组织与辖区 page. Its label must not contain "辖区": the entry above is found by that
-    # name in the browser smoke tests (tests/browser/test_smoke.py, a partial-name match).
-    NavItem(_("组织与网格"), "party:overview", SCOPED_STAFF, section="party"),
+    NavItem(_("组织与辖区"), "party:overview", SCOPED_STAFF, section="party"),
     NavItem(_("驻区单位"), "alliance:units", SCOPED_STAFF, section="alliance"),
+    # Those who register people or members, and the system admin for buildings.
+    NavItem(
+        _("导入导出"),
+        "io:index",
+        frozenset(
+            {
+                Role.GRID_WORKER,
+                Role.BUILDING_HEAD,
+                Role.COMMUNITY_STAFF,
+                Role.COMMUNITY_SECRETARY,
+                Role.STREET_DISPATCHER,
+                Role.STREET_LEADER,
+                Role.SYSTEM_ADMIN,
+            }
+        ),
+    ),
     NavItem(_("管理后台"), "admin:index", ADMIN_ROLES),
     NavItem(_("账号与安全"), "accounts:security", frozenset(set(Role) - {Role.RESIDENT})),
 ]
