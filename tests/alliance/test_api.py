@@ -13,7 +13,7 @@ from grassroots.alliance.models import MemberUnit
 from grassroots.alliance.services import member_unit_create
 from grassroots.party.models import OrgKind, OrgSetting, PartyOrg
 from grassroots.party.services import party_org_create
-from tests.territory.test_api_people import assert_masked, assert_not_found, fields, warm
+from tests.helpers import assert_masked, assert_not_found, fields, warm
 
 CONTACTS = ["13912345678", "13987654321", "13911112222"]
 

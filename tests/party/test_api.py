@@ -14,7 +14,7 @@ from grassroots.party.models import PartyOrg
 from grassroots.party.rules_check import add_years
 from grassroots.party.services import member_create, party_org_create, party_org_set_committee
 from grassroots.territory.services import household_create, resident_create
-from tests.territory.test_api_people import assert_masked, assert_not_found, fields, warm
+from tests.helpers import assert_masked, assert_not_found, fields, warm
 
 
 def org_json(org: PartyOrg, parent: PartyOrg | None, total: int = 0, full: int = 0) -> Any:

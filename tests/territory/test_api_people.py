@@ -12,42 +12,7 @@ from grassroots.party.services import household_link_create
 from grassroots.territory.models import Household
 from grassroots.territory.services import household_create, resident_create
 from tests.conftest import id_number
-
-# Every full number the `people` and `cast` fixtures hold; none may appear in any response.
-RAW_NUMBERS = [
-    "13700000001",
-    "13700000002",
-    "13700000003",
-    "13700000004",
-    "13800138000",
-    "13900000001",
-    *(id_number(seed) for seed in range(1, 6)),
-]
-
-
-def assert_masked(content: bytes) -> None:
-    text = content.decode()
-    assert not [n for n in RAW_NUMBERS if n in text]
-
-
-def warm(client: Client) -> Client:
-    client.get("/api/v1/me")  # the first request writes the session
-    return client
-
-
-def fields(response: Any) -> dict[str, list[str]]:
-    assert response.status_code == 400, response.content
-    body = response.json()["error"]
-    assert body["code"] == "validation_failed"
-    return body["fields"]
-
-
-def assert_not_found(response: Any) -> None:
-    assert response.status_code == 404, response.content
-    assert response.json() == {
-        "error": {"code": "not_found", "message": "未找到该内容。", "fields": {}}
-    }
-
+from tests.helpers import assert_masked, assert_not_found, fields, warm
 
 # --- GET /areas/{id}/tree ---------------------------------------------------------------------
 
