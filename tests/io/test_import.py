@@ -636,3 +636,27 @@ def test_row_numbers_are_the_ones_excel_shows(people: Any, cast: Any) -> None:
     result = territory_io.households_import(actor=cast.grid_worker_a, source=source)
     assert [(e.row, e.column) for e in result.errors] == [(5, "房号"), (7, "楼栋编码")]
     assert result.total == 3
+
+
+def test_an_english_template_reads_back_in_english(db: Any) -> None:
+    """Headers are matched in the UI language too, spaces and all."""
+    import io as stdio
+
+    from django.utils import translation
+    from openpyxl import load_workbook
+
+    from grassroots.core.excel import read_rows, template_workbook
+    from grassroots.party.imports import MEMBER_COLUMNS
+
+    with translation.override("en"):
+        content = template_workbook(MEMBER_COLUMNS, title="Members")
+        workbook = load_workbook(stdio.BytesIO(content))
+        sheet = workbook.worksheets[0]
+        headers = [c.value for c in sheet[1]]
+        assert any(" " in str(h) for h in headers)  # English headers with spaces
+        sheet.cell(row=3, column=1, value="x")  # a data row below the example
+        buffer = stdio.BytesIO()
+        workbook.save(buffer)
+        buffer.seek(0)
+        rows = read_rows(buffer, MEMBER_COLUMNS)
+    assert len(rows) == 1

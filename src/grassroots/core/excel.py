@@ -224,7 +224,8 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return _("是") if value else _("否")
+        # The import's yes/no columns read the Chinese words whatever the UI language.
+        return "是" if value else "否"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
     if isinstance(value, dt.date):
@@ -253,7 +254,7 @@ def read_rows(source: IO[bytes], columns: Sequence[Column]) -> list[SheetRow]:
         positions: dict[str, int | None] = {}
         missing = []
         for column in columns:
-            found = index.get(column.header, index.get(column.label))
+            found = index.get(_header_key(column.header), index.get(_header_key(column.label)))
             positions[column.key] = found
             if found is None and column.required:
                 missing.append(column.label)

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from grassroots.accounts.models import Role, User
 from grassroots.alliance.models import MemberUnit
@@ -63,21 +63,21 @@ YES_NO = {"是": True, "否": False, "": False}
 
 ID_NUMBER = Column(
     "id_number",
-    N_("身份证号"),
-    note=N_("已登记居民的身份证号。工作人员党员改填“工作人员账号”，二者填一个。"),
+    gettext_noop("身份证号"),
+    note=gettext_noop("已登记居民的身份证号。工作人员党员改填“工作人员账号”，二者填一个。"),
     text=True,
     width=22,
 )
 USERNAME = Column(
     "username",
-    N_("工作人员账号"),
-    note=N_("工作人员的登录账号，与身份证号二选一。"),
+    gettext_noop("工作人员账号"),
+    note=gettext_noop("工作人员的登录账号，与身份证号二选一。"),
     width=14,
 )
 NAME = Column(
     "name",
-    N_("姓名"),
-    note=N_("须与登记的居民姓名一致。"),
+    gettext_noop("姓名"),
+    note=gettext_noop("须与登记的居民姓名一致。"),
     example="王建国",
     required=True,
     max_length=50,
@@ -85,7 +85,7 @@ NAME = Column(
 )
 STATUS = Column(
     "status",
-    N_("党员类别"),
+    gettext_noop("党员类别"),
     example="正式党员",
     required=True,
     choices=("正式党员", "预备党员"),
@@ -93,8 +93,8 @@ STATUS = Column(
 )
 JOINED_ON = Column(
     "joined_on",
-    N_("入党时间"),
-    note=N_("格式 YYYY-MM-DD，如 2001-07-01。"),
+    gettext_noop("入党时间"),
+    note=gettext_noop("格式 YYYY-MM-DD，如 2001-07-01。"),
     example="2001-07-01",
     required=True,
     text=True,
@@ -102,38 +102,38 @@ JOINED_ON = Column(
 )
 BRANCH = Column(
     "branch",
-    N_("所在支部"),
-    note=N_("党支部的全称或编号。"),
+    gettext_noop("所在支部"),
+    note=gettext_noop("党支部的全称或编号。"),
     example="幸福社区第一网格党支部",
     required=True,
     width=24,
 )
 GROUP = Column(
     "group",
-    N_("党小组"),
-    note=N_("选填；须是所在支部下的党小组，填全称或编号。"),
+    gettext_noop("党小组"),
+    note=gettext_noop("选填；须是所在支部下的党小组，填全称或编号。"),
     example="幸福里9号楼党小组",
     width=18,
 )
 COMMITMENT = Column(
     "commitment",
-    N_("承诺"),
-    note=N_("公开承诺，最多 200 字，选填。"),
+    gettext_noop("承诺"),
+    note=gettext_noop("公开承诺，最多 200 字，选填。"),
     example="有事找我，随叫随到",
     max_length=200,
     width=24,
 )
 ROLES = Column(
     "roles",
-    N_("服务角色"),
-    note=N_("可填：传声筒、润滑剂、贴心人，多个用顿号“、”隔开。"),
+    gettext_noop("服务角色"),
+    note=gettext_noop("可填：传声筒、润滑剂、贴心人，多个用顿号“、”隔开。"),
     example="贴心人",
     width=16,
 )
 REGISTERED = Column(
     "community_registered",
-    N_("在职党员报到"),
-    note=N_("在职党员已到社区报到的填“是”，其他填“否”或不填。"),
+    gettext_noop("在职党员报到"),
+    note=gettext_noop("在职党员已到社区报到的填“是”，其他填“否”或不填。"),
     example="否",
     choices=("是", "否"),
     width=12,

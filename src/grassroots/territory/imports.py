@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from grassroots.core.excel import (
     Column,
@@ -46,16 +46,16 @@ LIST_SPLIT = re.compile(r"[、,，;；\s]+")
 
 GRID = Column(
     "grid",
-    N_("所属网格"),
-    note=N_("网格编码，或“社区/网格”的名称，如：幸福社区/第一网格。"),
+    gettext_noop("所属网格"),
+    note=gettext_noop("网格编码，或“社区/网格”的名称，如：幸福社区/第一网格。"),
     example="幸福社区/第一网格",
     required=True,
     width=24,
 )
 NEW_BUILDING_CODE = Column(
     "code",
-    N_("楼栋编码"),
-    note=N_("全区唯一，最多 32 个字符。"),
+    gettext_noop("楼栋编码"),
+    note=gettext_noop("全区唯一，最多 32 个字符。"),
     example="XF01B09",
     required=True,
     text=True,
@@ -63,53 +63,63 @@ NEW_BUILDING_CODE = Column(
     width=16,
 )
 BUILDING_NAME = Column(
-    "name", N_("楼栋名称"), example="幸福里9号楼", required=True, max_length=100, width=18
+    "name", gettext_noop("楼栋名称"), example="幸福里9号楼", required=True, max_length=100, width=18
 )
 BUILDING_COLUMNS = (GRID, NEW_BUILDING_CODE, BUILDING_NAME)
 
 BUILDING = Column(
     "building",
-    N_("楼栋编码"),
-    note=N_("已登记楼栋的编码，可在“辖区”页查到。"),
+    gettext_noop("楼栋编码"),
+    note=gettext_noop("已登记楼栋的编码，可在“辖区”页查到。"),
     example="XF01B09",
     required=True,
     text=True,
     width=16,
 )
 UNIT = Column(
-    "unit", N_("单元"), note=N_("没有单元的不填。"), example="1", text=True, max_length=20, width=8
+    "unit",
+    gettext_noop("单元"),
+    note=gettext_noop("没有单元的不填。"),
+    example="1",
+    text=True,
+    max_length=20,
+    width=8,
 )
-ROOM = Column("room", N_("房号"), example="101", required=True, text=True, max_length=20, width=10)
+ROOM = Column(
+    "room", gettext_noop("房号"), example="101", required=True, text=True, max_length=20, width=10
+)
 HOUSEHOLD_COLUMNS = (BUILDING, UNIT, ROOM)
 
-NAME = Column("name", N_("姓名"), example="张三", required=True, max_length=50, width=10)
+NAME = Column("name", gettext_noop("姓名"), example="张三", required=True, max_length=50, width=10)
 MOBILE = Column(
     "mobile",
-    N_("手机号"),
-    note=N_("11 位大陆手机号码，选填。"),
+    gettext_noop("手机号"),
+    note=gettext_noop("11 位大陆手机号码，选填。"),
     example="13800000000",
     text=True,
     width=14,
 )
 ID_NUMBER = Column(
     "id_number",
-    N_("身份证号"),
-    note=N_("18 位，最后一位可以是 X；同一身份证号只能登记一次。选填。"),
+    gettext_noop("身份证号"),
+    note=gettext_noop("18 位，最后一位可以是 X；同一身份证号只能登记一次。选填。"),
     text=True,
     width=22,
 )
-GENDER = Column("gender", N_("性别"), example="男", choices=("男", "女"), width=8)
+GENDER = Column("gender", gettext_noop("性别"), example="男", choices=("男", "女"), width=8)
 BIRTH_YEAR = Column(
     "birth_year",
-    N_("出生年份"),
-    note=N_("4 位数字，如 1950。填了身份证号的可不填，会从身份证号读出。"),
+    gettext_noop("出生年份"),
+    note=gettext_noop("4 位数字，如 1950。填了身份证号的可不填，会从身份证号读出。"),
     example="1950",
     width=10,
 )
 TAGS = Column(
     "tags",
-    N_("标签"),
-    note=N_("选填，多个用顿号“、”隔开。可选：独居老人、残疾人、低保/低收入、退役军人、留守儿童。"),
+    gettext_noop("标签"),
+    note=gettext_noop(
+        "选填，多个用顿号“、”隔开。可选：独居老人、残疾人、低保/低收入、退役军人、留守儿童。"
+    ),
     example="退役军人",
     width=20,
 )
