@@ -1,124 +1,102 @@
-"""Load the demo district (only into an empty database) and print the demo accounts."""
+"""Load the demo city (only into an empty database) and print the demo accounts."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from grassroots.accounts.models import Role, User
-from grassroots.accounts.services import user_create
-from grassroots.territory.models import Area, AreaKind
-from grassroots.territory.services import area_create, department_create
+from grassroots.core.personal import digests
+from grassroots.territory.demo import (
+    DEFAULT_SEED,
+    DEMO_PASSWORD,
+    SIZES,
+    AccountPlan,
+    build_plan,
+    demo_accounts,
+    load_plan,
+    scope_names,
+)
+from grassroots.territory.models import Area
 
-DEMO_PASSWORD = "grassroots2026"  # noqa: S105  (demo data, printed on purpose)
-
-# (code, name, kind, parent code, (lon, lat) of the south-west corner, size in degrees)
-AREAS = [
-    ("110199", "示范区", AreaKind.DISTRICT, None, (116.30, 39.85), 0.20),
-    ("110199001", "和平街道", AreaKind.STREET, "110199", (116.35, 39.90), 0.04),
-    ("110199001001", "幸福社区", AreaKind.COMMUNITY, "110199001", (116.35, 39.90), 0.02),
-    ("110199001002", "光明社区", AreaKind.COMMUNITY, "110199001", (116.37, 39.90), 0.02),
-    ("110199001001G01", "幸福社区第一网格", AreaKind.GRID, "110199001001", (116.35, 39.90), 0.01),
-    ("110199001001G02", "幸福社区第二网格", AreaKind.GRID, "110199001001", (116.36, 39.90), 0.01),
-    ("110199001002G01", "光明社区第一网格", AreaKind.GRID, "110199001002", (116.37, 39.90), 0.01),
-    ("110199001002G02", "光明社区第二网格", AreaKind.GRID, "110199001002", (116.38, 39.90), 0.01),
-    ("110199001001G01B01", "幸福里 1 号楼", AreaKind.BUILDING, "110199001001G01", None, 0),
-    ("110199001001G01B02", "幸福里 2 号楼", AreaKind.BUILDING, "110199001001G01", None, 0),
-    ("110199001001G02B01", "幸福里 3 号楼", AreaKind.BUILDING, "110199001001G02", None, 0),
-    ("110199001002G01B01", "光明园 1 号楼", AreaKind.BUILDING, "110199001002G01", None, 0),
-    ("110199001002G02B01", "光明园 2 号楼", AreaKind.BUILDING, "110199001002G02", None, 0),
+COUNT_LABELS = [
+    ("areas", "辖区节点 areas"),
+    ("households", "住户 households"),
+    ("residents", "居民 residents"),
+    ("members", "党员 party members"),
+    ("party_orgs", "党组织 party organisations"),
+    ("member_units", "驻区单位 member units"),
+    ("links", "党员联系户 household links"),
+    ("accounts", "账号 accounts"),
 ]
-
-DEPARTMENTS = [
-    ("D-CGW", "区城市管理委员会", "110199"),
-    ("D-ZFD", "和平街道综合行政执法队", "110199001"),
-]
-
-# (role, login, name, mobile, scope area codes, scope department codes)
-ACCOUNTS = [
-    (Role.RESIDENT, "13800138000", "张阿姨", "13800138000", [], []),
-    (Role.GRID_WORKER, "gridworker", "李网格", "13900000001", ["110199001001G01"], []),
-    (Role.BUILDING_HEAD, "buildinghead", "赵楼长", "13900000002", ["110199001001G01B01"], []),
-    (Role.COMMUNITY_STAFF, "staff", "王社工", "13900000003", ["110199001001"], []),
-    (Role.COMMUNITY_SECRETARY, "secretary", "刘书记", "13900000004", ["110199001001"], []),
-    (Role.STREET_DISPATCHER, "dispatcher", "陈派单", "13900000005", ["110199001"], []),
-    (Role.STREET_LEADER, "leader", "周主任", "13900000006", ["110199001"], []),
-    (Role.DEPARTMENT_OFFICER, "officer", "吴科员", "13900000007", [], ["D-CGW"]),
-    (Role.MEMBER_UNIT_CONTACT, "unitcontact", "郑联络", "13900000008", ["110199001002"], []),
-    (Role.SYSTEM_ADMIN, "sysadmin", "系统管理员", "", ["110199"], []),
-    (Role.SECURITY_ADMIN, "secadmin", "安全管理员", "", [], []),
-    (Role.AUDIT_ADMIN, "auditor", "审计管理员", "", [], []),
-]
-
-
-def square(corner: tuple[float, float] | None, size: float) -> dict[str, Any] | None:
-    if corner is None:
-        return None
-    x, y = corner
-    ring = [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
-    return {"type": "Polygon", "coordinates": [[[round(a, 6), round(b, 6)] for a, b in ring]]}
 
 
 class Command(BaseCommand):
-    help = "Load the demo district when the database has none, then print the demo accounts."
+    help = "Load the demo city when the database has none, then print the demo accounts."
 
     def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--size",
+            choices=list(SIZES),
+            default="small",
+            help="small (one street, ~2,000 residents; the default), medium (~20,000), "
+            "large (8 streets, 112 communities, ~370,000 residents; for benchmarks)",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="the same seed gives the same city"
+        )
         parser.add_argument(
             "--quiet-accounts", action="store_true", help="do not print the accounts table"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        size = options["size"]
         if Area.objects.exists() or User.objects.exists():
             self.stdout.write("database already has data: demo city not loaded")
+            # Show the demo accounts this database really holds (it may have been loaded
+            # with another size), and nothing when it holds none of them.
+            accounts = [a for a in demo_accounts(streets=2) if _exists(a)]
         else:
-            self.load()
-            self.stdout.write(self.style.SUCCESS("demo city loaded"))
+            started = time.monotonic()
+            plan = build_plan(size, options["seed"])
+            counts = load_plan(plan)
+            elapsed = time.monotonic() - started
+            self.stdout.write(
+                self.style.SUCCESS(f"demo city loaded ({size}, seed {options['seed']})")
+            )
+            for key, label in COUNT_LABELS:
+                self.stdout.write(f"  {label}: {counts[key]:,}")
+            self.stdout.write(f"  用时 time: {elapsed:.1f} s")
+            accounts = plan.accounts
         if not options["quiet_accounts"]:
-            self.print_accounts()
+            self.print_accounts(accounts)
 
-    @transaction.atomic
-    def load(self) -> None:
-        by_code: dict[str, Area] = {}
-        for code, name, kind, parent, corner, size in AREAS:
-            by_code[code] = area_create(
-                actor=None,
-                parent=by_code[parent] if parent else None,
-                kind=kind,
-                code=code,
-                name=name,
-                boundary=square(corner, size),
-            )
-        departments = {
-            code: department_create(actor=None, area=by_code[area], code=code, name=name)
-            for code, name, area in DEPARTMENTS
-        }
-        for role, login, name, mobile, areas, depts in ACCOUNTS:
-            user_create(
-                actor=None,
-                role=role,
-                name=name,
-                mobile=mobile,
-                password=DEMO_PASSWORD,
-                username="" if role == Role.RESIDENT else login,
-                scope_areas=[by_code[c] for c in areas],
-                scope_departments=[departments[c] for c in depts],
-            )
-
-    def print_accounts(self) -> None:
+    def print_accounts(self, accounts: list[AccountPlan]) -> None:
+        names = scope_names()
         rows = [("角色", "登录名", "密码", "管辖范围")]
-        codes = {code: name for code, name, *_rest in AREAS}
-        codes.update({code: name for code, name, _area in DEPARTMENTS})
-        for role, login, _name, _mobile, areas, depts in ACCOUNTS:
-            scope = "、".join(codes[c] for c in [*areas, *depts]) or "—"
-            rows.append((str(Role(role).label), login, DEMO_PASSWORD, scope))
+        for a in accounts:
+            if a.role == Role.RESIDENT:
+                scope = "住" + names.get(a.home, a.home)
+            else:
+                scope = "、".join(names.get(c, c) for c in [*a.areas, *a.departments]) or "—"
+            rows.append((str(Role(a.role).label), a.login, DEMO_PASSWORD, scope))
         widths = [max(_width(r[i]) for r in rows) for i in range(4)]
         self.stdout.write("\n演示账号 (demo accounts):")
         for i, row in enumerate(rows):
-            self.stdout.write("  " + "  ".join(_pad(cell, widths[j]) for j, cell in enumerate(row)))
+            line = "  ".join(_pad(cell, widths[j]) for j, cell in enumerate(row))
+            self.stdout.write(("  " + line).rstrip())
             if i == 0:
                 self.stdout.write("  " + "  ".join("-" * w for w in widths))
+
+
+def _exists(account: AccountPlan) -> bool:
+    if account.role == Role.RESIDENT:
+        return User.objects.filter(
+            role=Role.RESIDENT, mobile_digest__in=digests(account.mobile)
+        ).exists()
+    return User.objects.filter(username=account.login).exists()
 
 
 def _width(text: str) -> int:
