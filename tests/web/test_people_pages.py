@@ -178,3 +178,54 @@ def test_call_stops_when_the_worker_leaves(people: Any, cast: Any, login: Any) -
     client = login(cast.resident)
     assert client.get(call_url("grid_worker", cast.grid_worker_a)).status_code == 404
     assert "grid_a" not in page(client).split("楼里的党员")[0]
+
+
+def test_a_member_gives_and_withdraws_consent_to_show_identity(
+    people: Any, cast: Any, login: Any
+) -> None:
+    from grassroots.core.models import AuditEntry
+    from grassroots.party.models import PartyMember
+    from grassroots.party.services import member_create
+
+    # The cast's resident (张阿姨, in building A1) becomes a member who has not consented.
+    member = member_create(
+        actor=None,
+        name="张阿姨",
+        status="full",
+        joined_on=people.m_wang.joined_on,
+        branch=people.branch_a,
+        resident=people.me,
+        commitment="帮邻居收快递",
+    )
+    client = login(cast.resident)
+    page = client.get("/m/me/").content.decode()
+    assert "党员亮身份" in page and "同意亮身份" in page and "帮邻居收快递" in page
+    assert "张阿姨" not in client.get("/m/building/").content.decode()
+    response = client.post("/m/me/identity/", {"shows": "1"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.shows_identity and member.shows_identity_since is not None
+    assert "张阿姨" in client.get("/m/building/").content.decode()
+    assert (
+        AuditEntry.objects.filter(action="party.identity_consent", actor=cast.resident).count() == 1
+    )
+    client.post("/m/me/identity/", {"shows": "0"})
+    assert not PartyMember.objects.get(pk=member.pk).shows_identity
+    assert "张阿姨" not in client.get("/m/building/").content.decode()
+
+
+def test_identity_consent_is_only_for_members_themselves(
+    people: Any, cast: Any, login: Any
+) -> None:
+    from django.test import Client
+
+    # Not a member: nothing to consent to.
+    assert login(cast.resident).post("/m/me/identity/", {"shows": "1"}).status_code == 404
+    assert "党员亮身份" not in login(cast.resident).get("/m/me/").content.decode()
+    # Staff cannot consent for a resident; GET is refused; anonymous is sent to log in.
+    assert login(cast.community_staff).post("/m/me/identity/", {"shows": "1"}).status_code == 403
+    assert login(cast.resident).get("/m/me/identity/").status_code == 405
+    assert Client().post("/m/me/identity/", {"shows": "1"}).status_code == 302
+    csrf = Client(enforce_csrf_checks=True)
+    csrf.force_login(cast.resident)
+    assert csrf.post("/m/me/identity/", {"shows": "1"}).status_code == 403

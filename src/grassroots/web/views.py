@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from grassroots.accounts.models import User
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.audit import audit_log
 from grassroots.core.personal import mask_mobile
+from grassroots.party.models import PartyMember
 from grassroots.party.selectors import building_members_shown
+from grassroots.party.services import member_set_identity
 from grassroots.territory.models import Resident
 from grassroots.territory.selectors import areas_for, building_contacts, departments_for
 
@@ -59,7 +63,29 @@ def resident_report(request: AuthedRequest) -> HttpResponse:
 @login_required
 def resident_me(request: AuthedRequest) -> HttpResponse:
     resident_only(request)
-    return render(request, "web/resident_me.html", {"tab": "me"})
+    member = (
+        PartyMember.objects.select_related("branch").filter(resident__user=request.user).first()
+    )
+    return render(request, "web/resident_me.html", {"tab": "me", "member": member})
+
+
+@require_POST
+@login_required
+def resident_identity(request: AuthedRequest) -> HttpResponse:
+    """A party member's own consent to show themself to the building (亮身份): given and
+    withdrawn only by the member, on their own phone (PIPL: a separate consent)."""
+    resident_only(request)
+    member = PartyMember.objects.filter(resident__user=request.user).first()
+    if member is None:
+        raise Http404
+    shows = request.POST.get("shows") == "1"
+    if shows != member.shows_identity:
+        member_set_identity(actor=request.user, member=member, shows=shows)
+    if shows:
+        messages.success(request, _("已亮明身份，楼里的居民可以看到您的姓名、承诺和服务角色。"))
+    else:
+        messages.success(request, _("已取消亮身份，楼里的居民不再看到您。"))
+    return redirect("web:resident_me")
 
 
 @login_required
