@@ -1,4 +1,4 @@
-"""The demo city (territory/demo.py and `manage.py demo_city`) and the background worker."""
+"""The demo city (territory/demo/ and `manage.py demo_city`) and the background worker."""
 
 from __future__ import annotations
 
