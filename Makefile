@@ -68,7 +68,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install messages lint
+test: install static messages lint
 	@mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
