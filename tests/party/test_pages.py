@@ -127,8 +127,10 @@ def grow(city: Any, people: Any, n: int = 3) -> None:
                 shows_identity=True,
                 roles=["helper"],
             )
-            household_link_create(actor=None, member=member, household=household)
-            if i < 2:  # the member page lists a member's links: give 王建国 more
+            # Links stay inside the member's branch territory (the service refuses others).
+            if household.area_path.startswith(member.branch.area_path):
+                household_link_create(actor=None, member=member, household=household)
+            if i < 2 and target is city.building_a1:  # the member page lists 王建国's links
                 household_link_create(actor=None, member=people.m_wang, household=household)
         member_unit_create(
             actor=None,

@@ -19,6 +19,7 @@ from grassroots.party.services import (
     party_org_create,
     party_org_set_committee,
 )
+from grassroots.territory.services import household_create
 from tests.conftest import id_number
 
 
@@ -253,9 +254,17 @@ def test_household_links_have_a_limit(people: Any, settings: Any) -> None:
         household_link_create(actor=None, member=people.m_wang, household=people.hh_a1_101)
     assert "已经联系" in info.value.fields["household"][0]
     household_link_create(actor=None, member=people.m_wang, household=people.hh_a1_102)
+    extra = household_create(actor=None, building=people.hh_a1_101.building, unit="1", room="103")
+    with pytest.raises(ValidationFailed) as info:
+        household_link_create(actor=None, member=people.m_wang, household=extra)
+    assert info.value.fields["household"] == ["每名党员联系户不超过 2 户。"]
+
+
+def test_links_stay_in_the_branchs_territory(people: Any) -> None:
     with pytest.raises(ValidationFailed) as info:
         household_link_create(actor=None, member=people.m_wang, household=people.hh_b1_201)
-    assert info.value.fields["household"] == ["每名党员联系户不超过 2 户。"]
+    assert info.value.fields["household"] == ["只能联系本支部辖区内的住户。"]
+    assert not people.m_wang.links.exists()
 
 
 @time_machine.travel("2026-11-27 10:00 +0800")

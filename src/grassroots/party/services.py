@@ -346,16 +346,20 @@ def member_set_identity(*, actor: Any, member: PartyMember, shows: bool) -> Part
 def household_link_create(
     *, actor: Any, member: PartyMember, household: Household
 ) -> HouseholdLink:
-    """党员联系户: link a member to a household, up to the configured number per member."""
+    """党员联系户: link a member to a household of the branch's territory, up to the
+    configured number per member."""
     limit = settings.HOUSEHOLD_LINK_LIMIT
-    errors: dict[str, list[str]] = {}
-    if HouseholdLink.objects.filter(member=member, household=household).exists():
-        errors["household"] = [_("已经联系这一户。")]
-    elif member.links.count() >= limit:
-        errors["household"] = [_("每名党员联系户不超过 %(n)s 户。") % {"n": limit}]
-    if errors:
-        raise ValidationFailed(fields=errors)
+    if not household.area_path.startswith(member.branch.area_path):
+        raise ValidationFailed(fields={"household": [_("只能联系本支部辖区内的住户。")]})
     with transaction.atomic():
+        # Lock the member so two requests at once cannot both pass the limit check.
+        PartyMember.objects.select_for_update().filter(pk=member.pk).first()
+        if HouseholdLink.objects.filter(member=member, household=household).exists():
+            raise ValidationFailed(fields={"household": [_("已经联系这一户。")]})
+        if HouseholdLink.objects.filter(member=member).count() >= limit:
+            raise ValidationFailed(
+                fields={"household": [_("每名党员联系户不超过 %(n)s 户。") % {"n": limit}]}
+            )
         link = HouseholdLink.objects.create(member=member, household=household)
         audit_log(
             action="party.link_create",
