@@ -9,7 +9,15 @@ from django.db.models.functions import Length, Substr
 from grassroots.core.scoping import scope_of, under_paths
 from grassroots.core.text import matches
 
-from .models import SENSITIVE_TAGS, Area, Department, Household, Resident, ResidentTag
+from .models import (
+    SENSITIVE_TAGS,
+    Area,
+    Department,
+    Household,
+    Resident,
+    ResidentTag,
+    ResidentTagKind,
+)
 
 
 def areas_for(user: Any, *, parent: Area | None = None, kind: str | None = None) -> QuerySet[Area]:
@@ -44,10 +52,15 @@ def can_see_sensitive_tags(user: Any, resident: Resident) -> bool:
     )
 
 
+TAG_ORDER = {kind: i for i, kind in enumerate(ResidentTagKind.values)}
+
+
 def visible_tags(user: Any, resident: Resident) -> list[ResidentTag]:
-    """The resident's tags this user may see (tags must be prefetched)."""
+    """The resident's tags this user may see (tags must be prefetched), in the order of
+    ResidentTagKind, the same on every database."""
     sensitive_ok = can_see_sensitive_tags(user, resident)
-    return [t for t in resident.tags.all() if sensitive_ok or t.kind not in SENSITIVE_TAGS]
+    tags = [t for t in resident.tags.all() if sensitive_ok or t.kind not in SENSITIVE_TAGS]
+    return sorted(tags, key=lambda t: TAG_ORDER.get(t.kind, len(TAG_ORDER)))
 
 
 def households_for(user: Any, *, area: Area | None = None) -> QuerySet[Household]:
