@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_log, export_rows
-from .models import AuditEntry
+from .models import AuditEntry, CalendarDay
 
 
 class _Echo:
@@ -74,3 +74,32 @@ class AuditEntryAdmin(admin.ModelAdmin):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
         return response
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The system admin keeps holidays and 调休 days; SLA deadlines follow them."""
+
+    list_display = ["day", "is_working_day", "note"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "day"
+
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_log(
+            action="core.calendar_day_change" if change else "core.calendar_day_create",
+            actor=request.user,
+            obj=obj,
+            request=request,
+            data={"day": str(obj.day), "working": obj.is_working_day, "note": obj.note},
+        )
+
+    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
+        audit_log(
+            action="core.calendar_day_delete",
+            actor=request.user,
+            obj=obj,
+            request=request,
+            data={"day": str(obj.day)},
+        )
+        super().delete_model(request, obj)

@@ -91,3 +91,23 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"seq={self.seq}"
+
+
+class CalendarDay(models.Model):
+    """An administrator's correction to the working-day calendar: a holiday or an adjusted
+    working day (调休). It wins over the chinesecalendar library and covers years the library
+    does not know yet."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("是否工作日"))
+    note = models.CharField(
+        _("说明"), max_length=50, blank=True, help_text=_("如：国庆节、调休上班")
+    )
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.note}"
