@@ -9,6 +9,7 @@ from grassroots.alliance.api import router as alliance_router
 from grassroots.core.api import BearerToken, BrowserSession, install_error_handlers
 from grassroots.party.api import router as party_router
 from grassroots.territory.api import router as territory_router
+from grassroots.tickets.api import router as tickets_router
 
 api = NinjaAPI(
     title="Grassroots API",
@@ -24,3 +25,4 @@ api.add_router("", accounts_router)
 api.add_router("", territory_router)
 api.add_router("", party_router)
 api.add_router("", alliance_router)
+api.add_router("", tickets_router)

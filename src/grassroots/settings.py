@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "grassroots.territory",
     "grassroots.alliance",
     "grassroots.party",
+    "grassroots.tickets",
     "grassroots.web",
 ]
 
