@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "grassroots.alliance",
     "grassroots.party",
     "grassroots.tickets",
+    "grassroots.notices",
     "grassroots.web",
 ]
 

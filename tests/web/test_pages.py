@@ -42,7 +42,8 @@ def test_resident_pages(
 ) -> None:
     client = login(cast.resident)
     client.get("/m/")
-    with django_assert_max_num_queries(3):
+    # session, user, the unread-message count in the tab bar, (我的) the member lookup
+    with django_assert_max_num_queries(4):
         page = client.get(path)
     html = page.content.decode()
     assert page.status_code == 200 and "首页" in html and "上报" in html and "我的" in html

@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 
 
 def check_audit_chain() -> str | None:
-    """Verify the chain; on a break, log, audit and mail every active security admin.
+    """Verify the chain; on a break, log, audit, and tell every active security admin (inbox
+    and mail).
     Returns the break's description, or None when the chain is intact."""
     from grassroots.accounts.models import Role, User
 
@@ -31,19 +32,15 @@ def check_audit_chain() -> str | None:
         outcome=AuditOutcome.FAILURE,
         data={"rows": checked, "break": description},
     )
-    recipients = list(
-        User.objects.filter(role=Role.SECURITY_ADMIN, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    from grassroots.notices.services import notify
+
+    admins = list(User.objects.filter(role=Role.SECURITY_ADMIN, is_active=True))
+    title = _("【安全告警】审计日志链校验失败")
+    body = _("夜间校验发现审计日志被改动：%(where)s。请立即核查。") % {"where": description}
+    notify(recipients=admins, title=title, body=body, kind="audit.chain_broken")
+    recipients = [u.email for u in admins if u.email]
     if recipients:
-        send_mail(
-            subject=_("【安全告警】审计日志链校验失败"),
-            message=_("夜间校验发现审计日志被改动：%(where)s。请立即核查。")
-            % {"where": description},
-            from_email=None,
-            recipient_list=recipients,
-        )
+        send_mail(subject=title, message=body, from_email=None, recipient_list=recipients)
     return description
 
 

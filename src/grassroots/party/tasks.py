@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from huey import crontab
@@ -14,6 +15,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from grassroots.accounts.models import Role, User
 from grassroots.core.audit import audit_log
+from grassroots.notices.services import notify
 
 from .models import PartyOrg
 
@@ -21,7 +23,8 @@ from .models import PartyOrg
 def remind_terms_ending() -> int:
     """Remind, once per term, the community secretaries and street leaders above every
     organisation whose term ends within TERM_REMINDER_DAYS. Safe to run twice: the conditional
-    update marks a term as reminded and only the sweep that wins it sends the mail."""
+    update marks a term as reminded and only the sweep that wins it sends the message (inbox
+    and mail)."""
     today = timezone.localdate()
     due = PartyOrg.objects.filter(
         term_end__gte=today,
@@ -38,28 +41,32 @@ def remind_terms_ending() -> int:
             continue
         # The people responsible: secretaries and leaders whose scope contains the org.
         ancestors = [org.area_path[:end] for end in range(4, len(org.area_path) + 1, 4)]
-        recipients = list(
+        people = list(
             User.objects.filter(
                 is_active=True,
                 role__in=[Role.COMMUNITY_SECRETARY, Role.STREET_LEADER],
                 scope_areas__path__in=ancestors,
-            )
-            .exclude(email="")
-            .values_list("email", flat=True)
-            .distinct()
+            ).distinct()
         )
+        title = _("【换届提醒】%(org)s") % {"org": org.name}
+        body = _("%(org)s 本届任期将于 %(day)s 届满，请提前做好换届选举准备。") % {
+            "org": org.name,
+            "day": org.term_end,
+        }
+        notify(
+            recipients=people,
+            title=title,
+            body=body,
+            url=reverse("party:org", args=[org.pk]),
+            kind="party.term_reminder",
+        )
+        recipients = [u.email for u in people if u.email]
         if recipients:
-            send_mail(
-                subject=_("【换届提醒】%(org)s") % {"org": org.name},
-                message=_("%(org)s 本届任期将于 %(day)s 届满，请提前做好换届选举准备。")
-                % {"org": org.name, "day": org.term_end},
-                from_email=None,
-                recipient_list=recipients,
-            )
+            send_mail(subject=title, message=body, from_email=None, recipient_list=recipients)
         audit_log(
             action="party.term_reminder",
             obj=org,
-            data={"term_end": str(org.term_end), "recipients": len(recipients)},
+            data={"term_end": str(org.term_end), "recipients": len(people)},
         )
         sent += 1
     return sent

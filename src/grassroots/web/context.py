@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.accounts.models import ADMIN_ROLES, SCOPE_AREA_KINDS, Role
+from grassroots.notices.selectors import unread_count
 
 STAFF_WORK = frozenset(set(Role) - {Role.RESIDENT} - ADMIN_ROLES)
 # Staff whose scope is a part of the territory: they work with its people and party.
@@ -65,7 +67,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     """What every layout needs: the site name, and for staff the navigation and scope."""
     context: dict[str, Any] = {"site_name": settings.SITE_NAME}
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_staff_role:
+    if user is None or not user.is_authenticated:
+        return context
+    # Counted only if a template shows it, and at most once per page.
+    context["unread_count"] = cache(lambda: unread_count(user))
+    if not user.is_staff_role:
         return context
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     context["nav"] = [
