@@ -9,6 +9,7 @@ the queryset, so a detail fetch of one is a 404 and its existence does not leak.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -35,14 +36,30 @@ class Scope:
 
     def ancestor_paths(self) -> set[str]:
         """Paths of every node above (and at) the scope nodes: the chain up to the district."""
-        found: set[str] = set()
-        for path in self.area_paths:
-            for end in range(PATH_STEP, len(path) + 1, PATH_STEP):
-                found.add(path[:end])
-        return found
+        return with_ancestors(self.area_paths)
 
 
 EMPTY = Scope()
+
+
+def prefixes(path: str) -> list[str]:
+    """A materialised path and the paths of every node above it, root first."""
+    return [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+
+
+def with_ancestors(paths: Iterable[str]) -> set[str]:
+    """The given paths and every path above them: what a filtered tree keeps so it still
+    reads from the root (one set lookup per node, not a scan of all matches)."""
+    return {prefix for path in paths for prefix in prefixes(path)}
+
+
+def roll_up(counts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Counts per node added up to every node above it (subtree totals)."""
+    totals: dict[str, int] = {}
+    for path, n in counts:
+        for prefix in prefixes(path):
+            totals[prefix] = totals.get(prefix, 0) + n
+    return totals
 
 
 def scope_of(user: Any) -> Scope:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from grassroots.core.scoping import roll_up, with_ancestors
 from grassroots.core.text import matches
 from grassroots.territory.models import Area, AreaKind, Household
 
@@ -52,23 +53,16 @@ def org_tree(user: Any, *, query: str = "", root: PartyOrg | None = None) -> lis
     orgs = list(qs)
     if not orgs:
         return []
-    totals: dict[str, list[int]] = {}
-    step = PartyOrg.steplen
-    for org in orgs:
-        for end in range(step, len(org.path) + 1, step):
-            entry = totals.setdefault(org.path[:end], [0, 0])
-            entry[0] += org.members_total
-            entry[1] += org.members_full
+    total = roll_up((o.path, o.members_total) for o in orgs)
+    full = roll_up((o.path, o.members_full) for o in orgs)
     top = min(o.depth for o in orgs)
     nodes = [
-        OrgNode(
-            org=o, depth=o.depth - top, members=totals[o.path][0], full_members=totals[o.path][1]
-        )
+        OrgNode(org=o, depth=o.depth - top, members=total[o.path], full_members=full[o.path])
         for o in orgs
     ]
     if query:
-        keep = [n.org.path for n in nodes if matches(n.org.name, query)]
-        nodes = [n for n in nodes if any(p.startswith(n.org.path) for p in keep)]
+        keep = with_ancestors(n.org.path for n in nodes if matches(n.org.name, query))
+        nodes = [n for n in nodes if n.org.path in keep]
     return nodes
 
 

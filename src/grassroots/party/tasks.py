@@ -15,6 +15,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from grassroots.accounts.models import Role, User
 from grassroots.core.audit import audit_log
+from grassroots.core.scoping import prefixes
 from grassroots.notices.services import notify
 
 from .models import PartyOrg
@@ -40,7 +41,7 @@ def remind_terms_ending() -> int:
         if not won:
             continue
         # The people responsible: secretaries and leaders whose scope contains the org.
-        ancestors = [org.area_path[:end] for end in range(4, len(org.area_path) + 1, 4)]
+        ancestors = prefixes(org.area_path)
         people = list(
             User.objects.filter(
                 is_active=True,

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.errors import ValidationFailed
 from grassroots.core.personal import mask_mobile
-from grassroots.core.scoping import get_visible
+from grassroots.core.scoping import get_visible, prefixes
 from grassroots.territory.models import Area, AreaKind, Household
 from grassroots.territory.selectors import area_tree, households_for
 from grassroots.web.views import scoped_staff_only
@@ -108,7 +108,7 @@ def org_rows(nodes: Sequence[OrgNode], groups: dict[int, int]) -> list[OrgRow]:
 
 def trail(user: Any, area: Area) -> list[Area]:
     """The visible areas above `area`, top first (a breadcrumb), in one query."""
-    above = [area.path[:end] for end in range(Area.steplen, len(area.path), Area.steplen)]
+    above = prefixes(area.path)[:-1]
     return list(Area.objects.visible_to(user).filter(path__in=above).order_by("path"))
 
 

@@ -36,6 +36,7 @@ from grassroots.core.excel import (
     write_workbook,
 )
 from grassroots.core.personal import normalise
+from grassroots.core.scoping import prefixes
 from grassroots.core.validators import birth_year_from_id
 
 from .models import Area, AreaKind, Gender, Household, ResidentTagKind
@@ -173,11 +174,7 @@ class GridFinder:
         paths = {r: [p.strip() for p in re.split(r"[/／>＞]", r) if p.strip()] for r in refs}
         last_names = {p[-1] for p in paths.values() if p}
         candidates = list(Area.objects.filter(Q(code__in=refs) | Q(name__in=last_names)))
-        ancestor_paths = {
-            c.path[:end]
-            for c in candidates
-            for end in range(Area.steplen, len(c.path), Area.steplen)
-        }
+        ancestor_paths = {p for c in candidates for p in prefixes(c.path)[:-1]}
         names = dict(Area.objects.filter(path__in=ancestor_paths).values_list("path", "name"))
         self.by_ref: dict[str, list[Area]] = {}
         for ref, parts in paths.items():
@@ -187,10 +184,7 @@ class GridFinder:
                 continue
             found = []
             for c in candidates:
-                chain = [
-                    names.get(c.path[:end], "")
-                    for end in range(Area.steplen, len(c.path), Area.steplen)
-                ] + [c.name]
+                chain = [names.get(p, "") for p in prefixes(c.path)[:-1]] + [c.name]
                 if parts and chain[-len(parts) :] == parts:
                     found.append(c)
             self.by_ref[ref] = found

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 
-from grassroots.core.scoping import scope_of, under_paths
+from grassroots.core.scoping import roll_up, scope_of, under_paths, with_ancestors
 from grassroots.core.text import matches
 
 from .models import (
@@ -93,15 +93,6 @@ class AreaNode:
     residents: int
 
 
-def _rolled_up(counts: dict[str, int]) -> dict[str, int]:
-    """Counts per building path added up to every node above it."""
-    totals: dict[str, int] = {}
-    for path, n in counts.items():
-        for end in range(Area.steplen, len(path) + 1, Area.steplen):
-            totals[path[:end]] = totals.get(path[:end], 0) + n
-    return totals
-
-
 def area_tree(user: Any, root: Area | None = None, *, query: str = "") -> list[AreaNode]:
     """The visible area tree (under `root`) with households and residents counted per node,
     in three queries whatever the size: areas, households by building, residents by building.
@@ -114,21 +105,17 @@ def area_tree(user: Any, root: Area | None = None, *, query: str = "") -> list[A
         return []
     top = min(a.depth for a in areas)
     top_paths = tuple(a.path for a in areas if a.depth == top)
-    households = _rolled_up(
-        dict(
-            Household.objects.filter(under_paths("area_path", top_paths))
-            .values("area_path")
-            .annotate(n=Count("id"))
-            .values_list("area_path", "n")
-        )
+    households = roll_up(
+        Household.objects.filter(under_paths("area_path", top_paths))
+        .values("area_path")
+        .annotate(n=Count("id"))
+        .values_list("area_path", "n")
     )
-    residents = _rolled_up(
-        dict(
-            Resident.objects.filter(under_paths("area_path", top_paths))
-            .values("area_path")
-            .annotate(n=Count("id"))
-            .values_list("area_path", "n")
-        )
+    residents = roll_up(
+        Resident.objects.filter(under_paths("area_path", top_paths))
+        .values("area_path")
+        .annotate(n=Count("id"))
+        .values_list("area_path", "n")
     )
     nodes = [
         AreaNode(
@@ -140,12 +127,12 @@ def area_tree(user: Any, root: Area | None = None, *, query: str = "") -> list[A
         for a in areas
     ]
     if query:
-        keep = [
+        keep = with_ancestors(
             n.area.path
             for n in nodes
             if matches(n.area.name, query) or query.lower() in n.area.code.lower()
-        ]
-        nodes = [n for n in nodes if any(p.startswith(n.area.path) for p in keep)]
+        )
+        nodes = [n for n in nodes if n.area.path in keep]
     return nodes
 
 

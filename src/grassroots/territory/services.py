@@ -161,12 +161,13 @@ def resident_create(
 ) -> Resident:
     """A resident registered in a household; the move-in is the first line of their history."""
     id_number = id_number.strip().upper()
-    if (
-        id_number
-        and birth_year is None
-        and not check_resident_fields(name=name, mobile="", id_number=id_number, birth_year=None)
-    ):
-        birth_year = birth_year_from_id(id_number)
+    if id_number and birth_year is None:
+        try:
+            validate_id_number(id_number)
+        except ValidationError:
+            pass  # reported with the other field errors just below
+        else:
+            birth_year = birth_year_from_id(id_number)
     errors = check_resident_fields(
         name=name, mobile=mobile.strip(), id_number=id_number, birth_year=birth_year
     )

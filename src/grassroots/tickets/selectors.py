@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from grassroots.core.scoping import prefixes
 from grassroots.core.text import matches
 
 from .models import Category
@@ -49,7 +50,7 @@ def category_tree(*, query: str = "") -> list[Category]:
     for path, node in live.items():
         if not is_selectable(node):
             continue
-        prefixes = [path[:end] for end in range(step, len(path) + 1, step)]
-        if matched is None or any(p in matched for p in prefixes):
-            shown.update(prefixes)
+        chain = prefixes(path)
+        if matched is None or any(p in matched for p in chain):
+            shown.update(chain)
     return [node for path, node in live.items() if path in shown]

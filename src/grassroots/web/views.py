@@ -13,6 +13,8 @@ from grassroots.accounts.models import User
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.audit import audit_log
 from grassroots.core.personal import mask_mobile
+from grassroots.core.scoping import with_ancestors
+from grassroots.core.text import matches
 from grassroots.party.models import PartyMember
 from grassroots.party.selectors import building_members_shown
 from grassroots.party.services import member_set_identity
@@ -100,9 +102,9 @@ def areas(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     rows = list(areas_for(request.user))
     if q:
-        keep = {a.path for a in rows if q in a.name or q in a.code}
         # Keep the matches and the nodes above them, so the tree still reads.
-        rows = [a for a in rows if any(p.startswith(a.path) for p in keep)]
+        keep = with_ancestors(a.path for a in rows if matches(a.name, q) or q in a.code)
+        rows = [a for a in rows if a.path in keep]
     top = min((a.depth for a in rows), default=1)
     return render(request, "web/areas.html", {"rows": rows, "top": top, "q": q})
 
