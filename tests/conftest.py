@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -327,3 +330,46 @@ def _sms_outbox() -> Any:
 @pytest.fixture
 def sms_outbox() -> list[tuple[str, str]]:
     return OutboxSmsBackend.outbox
+
+
+@contextmanager
+def flushable_audit_log() -> Iterator[None]:
+    """Let transactional tests (a live server, real concurrency) empty the database.
+
+    A live server sees only committed data, so these tests run as TransactionTestCase, which
+    empties every table when a test ends ("flush"). The audit log refuses DELETE and TRUNCATE
+    by trigger (core migration 0002), so the flush would fail. Around each flush the triggers
+    are dropped and put back, and the chain head row the migration created is restored, all
+    in one transaction: if anything fails the database is left as it was, triggers included.
+
+    Used by package-scoped fixtures (tests/browser, tests/tickets/concurrency), so the patch
+    is in place before a test's database fixture is set up and still there when its teardown
+    flushes.
+    """
+    from django.core.management.commands import flush
+    from django.db import connections, transaction
+
+    from grassroots.core.models import AuditChainHead
+
+    append_only = importlib.import_module("grassroots.core.migrations.0002_append_only")
+    create = {"sqlite": append_only.SQLITE, "postgresql": append_only.POSTGRES}
+    drop = {"sqlite": append_only.SQLITE_DROP, "postgresql": append_only.POSTGRES_DROP}
+    original = flush.Command.handle
+
+    def handle(self: Any, **options: Any) -> Any:
+        database = options.get("database", "default")
+        vendor = connections[database].vendor
+        with transaction.atomic(using=database):
+            with connections[database].cursor() as cursor:
+                for sql in drop.get(vendor, []):
+                    cursor.execute(sql)
+            result = original(self, **options)
+            with connections[database].cursor() as cursor:
+                for sql in create.get(vendor, []):
+                    cursor.execute(sql)
+            AuditChainHead.objects.using(database).get_or_create(id=1)
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flush.Command, "handle", handle)
+        yield

@@ -48,6 +48,23 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env_str(name, "")
+    if raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from exc
+
+
+def env_floats(name: str, default: list[float]) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in env_list(name, [str(d) for d in default]))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be comma-separated numbers") from exc
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     raw = env_str(name, "")
     if raw == "":
@@ -242,6 +259,24 @@ API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
 HOUSEHOLD_LINK_LIMIT = env_int("HOUSEHOLD_LINK_LIMIT", 10)
 # Remind a committee this many days before its term ends (换届提醒).
 TERM_REMINDER_DAYS = env_int("TERM_REMINDER_DAYS", 90)
+
+# Requests (接诉即办), local practice (DOMAIN.md §2).
+# A unit may return (退单) a ticket within this many working days of dispatch.
+TICKET_RETURN_WORKING_DAYS = env_int("TICKET_RETURN_WORKING_DAYS", 2)
+# A requester may reopen a closed ticket within this many days.
+TICKET_REOPEN_DAYS = env_int("TICKET_REOPEN_DAYS", 30)
+# A resolved ticket nobody reviews closes after this many days (and counts in no rate).
+TICKET_REVIEW_DAYS = env_int("TICKET_REVIEW_DAYS", 7)
+# 三率: composite weights of response, resolution and satisfaction (准格尔旗 30/35/35), and the
+# weight of 基本满意 in the satisfaction rate (1.0 as publicly reported; some count 0.9).
+RATES_WEIGHTS = env_floats("RATES_WEIGHTS", [0.30, 0.35, 0.35])
+RATES_BASIC_WEIGHT = env_float("RATES_BASIC_WEIGHT", 1.0)
+if len(RATES_WEIGHTS) != 3:
+    raise ImproperlyConfigured(
+        "RATES_WEIGHTS must be three numbers: response,resolution,satisfaction"
+    )
+# The overdue and warning sweep runs this often (minutes).
+TICKET_SWEEP_MINUTES = env_int("TICKET_SWEEP_MINUTES", 5)
 
 # API lists: no client may ask for more than this many rows in one page.
 NINJA_PAGINATION_MAX_LIMIT = 500

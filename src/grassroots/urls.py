@@ -10,6 +10,7 @@ admin.site.index_title = _("基础数据与安全")
 
 urlpatterns = [
     path("", include("grassroots.web.urls")),
+    path("", include("grassroots.tickets.urls")),
     path("accounts/", include("grassroots.accounts.urls")),
     path("inbox/", include("grassroots.notices.urls")),
     path("workbench/party/", include("grassroots.party.urls")),

@@ -10,7 +10,6 @@ git ignores) so a person can check the layout by eye.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import flushable_audit_log
 
 # Playwright's sync API keeps an asyncio loop running in this thread, and Django refuses ORM
 # calls while a loop runs ("SynchronousOnlyOperation"). Fixtures here use the ORM in between
@@ -56,43 +57,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="package", autouse=True)
 def _audit_log_survives_flush() -> Iterator[None]:
-    """Let the live server's transactional tests empty the database between tests.
-
-    A live server sees only committed data, so these tests run as TransactionTestCase, which
-    empties every table when a test ends ("flush"). The audit log refuses DELETE and TRUNCATE
-    by trigger (core migration 0002), so the flush would fail. Around each flush the triggers
-    are dropped and put back, and the chain head row the migration created is restored, all
-    in one transaction: if anything fails the database is left as it was, triggers included.
-
-    Package-scoped, so the patch is in place before any test's database fixture is set up
-    and still there when that fixture's teardown flushes; it ends with this folder.
-    """
-    from django.core.management.commands import flush
-    from django.db import connections, transaction
-
-    from grassroots.core.models import AuditChainHead
-
-    append_only = importlib.import_module("grassroots.core.migrations.0002_append_only")
-    create = {"sqlite": append_only.SQLITE, "postgresql": append_only.POSTGRES}
-    drop = {"sqlite": append_only.SQLITE_DROP, "postgresql": append_only.POSTGRES_DROP}
-    original = flush.Command.handle
-
-    def handle(self: Any, **options: Any) -> Any:
-        database = options.get("database", "default")
-        vendor = connections[database].vendor
-        with transaction.atomic(using=database):
-            with connections[database].cursor() as cursor:
-                for sql in drop.get(vendor, []):
-                    cursor.execute(sql)
-            result = original(self, **options)
-            with connections[database].cursor() as cursor:
-                for sql in create.get(vendor, []):
-                    cursor.execute(sql)
-            AuditChainHead.objects.using(database).get_or_create(id=1)
-        return result
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(flush.Command, "handle", handle)
+    """The live server's transactional tests empty the database between tests: see
+    `tests.conftest.flushable_audit_log`. Package-scoped, so the patch is in place before any
+    test's database fixture is set up and still there when that fixture's teardown flushes."""
+    with flushable_audit_log():
         yield
 
 

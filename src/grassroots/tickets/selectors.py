@@ -1,9 +1,27 @@
 from __future__ import annotations
 
-from grassroots.core.scoping import prefixes
-from grassroots.core.text import matches
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from .models import Category
+from django.db.models import F, Q
+from django.utils import timezone
+
+from grassroots.core.scoping import prefixes, scope_of, under_paths
+from grassroots.core.text import matches
+from grassroots.core.worktime import LOCAL
+from grassroots.territory.models import Area, Department
+
+from .models import (
+    ACTIVE_STATES,
+    OPEN_STATES,
+    Category,
+    Ticket,
+    TicketEvent,
+    TicketPhoto,
+    TicketState,
+)
+from .models.tickets import TicketQuerySet
 
 
 def category_matches(category: Category, query: str) -> bool:
@@ -54,3 +72,156 @@ def category_tree(*, query: str = "") -> list[Category]:
         if matched is None or any(p in matched for p in chain):
             shown.update(chain)
     return [node for path, node in live.items() if path in shown]
+
+
+# ---------------------------------------------------------------------------------------------
+# requests
+
+
+def tickets_for(user: Any) -> TicketQuerySet:
+    """Every ticket the user may see, with what lists show joined in."""
+    qs: TicketQuerySet = Ticket.objects.visible_to(user)  # type: ignore[assignment]
+    return qs.select_related("category", "street", "area", "handler_area", "handler_department")
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    state: str = ""
+    category: str = ""  # a category code: that category and everything under it
+    unit: str = ""  # an Area code (its subtree) or a Department code
+    overdue: bool | None = None
+    supervised: bool | None = None
+    created_after: date | None = None
+    created_before: date | None = None
+    number: str = ""
+
+
+def filter_tickets(qs: TicketQuerySet, f: TicketFilters, now: datetime | None = None) -> Any:
+    """The list filters of the desk, the API and the export, all index-backed."""
+    now = now or timezone.now()
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.category:
+        cat = Category.objects.filter(code=f.category).first()
+        qs = qs.filter(category__path__startswith=cat.path) if cat else qs.none()
+    if f.unit:
+        area = Area.objects.filter(code=f.unit).first()
+        if area is not None:
+            qs = qs.filter(handler_path__startswith=area.path)
+        else:
+            dept = Department.objects.filter(code=f.unit).first()
+            qs = qs.filter(handler_department=dept) if dept else qs.none()
+    if f.overdue is True:
+        qs = qs.overdue(now)
+    elif f.overdue is False:
+        qs = qs.exclude(pk__in=Ticket.objects.overdue(now).values("pk"))
+    if f.supervised is True:
+        qs = qs.filter(supervised_at__isnull=False, state__in=OPEN_STATES)
+    elif f.supervised is False:
+        qs = qs.filter(supervised_at__isnull=True)
+    if f.created_after:
+        qs = qs.filter(created_at__gte=_day_start(f.created_after))
+    if f.created_before:
+        qs = qs.filter(created_at__lt=_day_start(f.created_before + timedelta(days=1)))
+    if f.number:
+        qs = qs.filter(number__icontains=f.number.strip())
+    return qs
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LOCAL)
+
+
+def handling_queue(user: Any) -> Any:
+    """The tickets the user's unit is handling (a grid worker's 我的待办): being handled,
+    the earliest deadline first — overdue ones come first by construction."""
+    scope = scope_of(user)
+    q = under_paths("handler_path", scope.area_paths)
+    if scope.department_ids:
+        dept = Q(handler_department_id__in=scope.department_ids)
+        q = dept if q is None else q | dept
+    if q is None:
+        return Ticket.objects.none()
+    return (
+        tickets_for(user)
+        .filter(q, state__in=ACTIVE_STATES)
+        .order_by(F("resolve_by").asc(nulls_last=True), "id")
+    )
+
+
+def dispatch_queue(user: Any) -> Any:
+    """New and returned tickets located in the user's territory (the dispatch desk): urgent
+    first, then the oldest."""
+    q = under_paths("area_path", scope_of(user).area_paths)
+    if q is None:
+        return Ticket.objects.none()
+    return (
+        tickets_for(user)
+        .filter(q, state=TicketState.SUBMITTED)
+        .order_by(F("urgency").desc(), "created_at", "id")
+    )
+
+
+def timeline(ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's events in order, with their photos (two queries)."""
+    return list(
+        ticket.events.select_related("actor", "unit_area", "unit_department")
+        .prefetch_related("photos")
+        .order_by("created_at", "id")
+    )
+
+
+def submission_photos(ticket: Ticket) -> list[TicketPhoto]:
+    return list(ticket.photos.filter(event__isnull=True))
+
+
+def sees_contact(user: Any, ticket: Ticket) -> bool:
+    """The requester's name and (masked) number: hidden from every staff member when the
+    requester asked for anonymity; the requester always sees their own."""
+    if ticket.requester_id is not None and ticket.requester_id == user.pk:
+        return True
+    return not ticket.anonymous and getattr(user, "is_staff_role", False)
+
+
+def available_actions(user: Any, ticket: Ticket) -> list[str]:
+    """The actions the user could take on the ticket now, as the services will judge them
+    (role, territory and state); pages show these buttons and no others."""
+    from grassroots.tickets.rules import (
+        REVIEW_SEAT_ROLES,
+        SUPERVISOR_ROLES,
+        covers,
+        dispatches,
+        handles,
+    )
+
+    state = ticket.state
+    actions: list[str] = []
+    requester = ticket.requester_id is not None and ticket.requester_id == user.pk
+    if dispatches(user, ticket):
+        if state == TicketState.SUBMITTED:
+            actions += ["dispatch", "reject"]
+        if state in OPEN_STATES:
+            actions.append("merge")
+        if state in ACTIVE_STATES and ticket.extensions.filter(status="pending").exists():
+            actions.append("approve-extension")
+    if handles(user, ticket) and ticket.handler is not None:
+        if state == TicketState.DISPATCHED:
+            actions.append("accept")
+        if state in (TicketState.DISPATCHED, TicketState.ACCEPTED):
+            actions.append("respond")
+        if state in ACTIVE_STATES:
+            actions += ["return", "extend"]
+            if ticket.supervised_at and not ticket.supervision_answered_at:
+                actions.append("answer-supervision")
+        if state == TicketState.IN_PROGRESS:
+            actions.append("resolve")
+    if state == TicketState.RESOLVED and (
+        requester or (user.role in REVIEW_SEAT_ROLES and covers(user, ticket.area_path))
+    ):
+        actions.append("review")
+    reopenable = state in (TicketState.RESOLVED, TicketState.CLOSED) and ticket.handler is not None
+    if reopenable and (requester or dispatches(user, ticket)):
+        actions.append("reopen")
+    if state in OPEN_STATES and user.role in SUPERVISOR_ROLES and covers(user, ticket.area_path):
+        actions.append("supervise")
+    return actions

@@ -14,7 +14,7 @@ from grassroots.core.audit import audit_log
 from grassroots.core.errors import ValidationFailed, from_django_validation
 from grassroots.territory.models import Department
 
-from .models import Category, HandlingLevel, SlaPolicy, split_keywords
+from ..models import Category, HandlingLevel, SlaPolicy, split_keywords
 
 TREE_FIELDS = ["path", "depth", "numchild"]
 
