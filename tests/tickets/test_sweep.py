@@ -123,3 +123,12 @@ def test_photos_are_served_only_within_scope(
     for stranger in (cast.outsider, cast.grid_worker_b, cast.system_admin):
         assert login(stranger).get(url).status_code == 404
     assert client.get(url).status_code == 302  # to the login page
+
+
+@pytest.mark.django_db
+def test_photos_open_with_an_api_token(submit: Any, cast: Any, bearer: Any, client: Any) -> None:
+    ticket = submit(photos=[SimpleUploadedFile("a.png", png_bytes(), "image/png")])
+    url = f"/tickets/photos/{ticket.photos.get().pk}/"
+    assert client.get(url, **bearer(cast.grid_worker_a)).status_code == 200
+    assert client.get(url, **bearer(cast.outsider)).status_code == 404
+    assert client.get(url, HTTP_AUTHORIZATION="Bearer gr_nonsense").status_code == 404

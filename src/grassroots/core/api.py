@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -26,6 +27,7 @@ class BearerToken(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
+            request.auth_via_token = True  # type: ignore[attr-defined]
         return user
 
 
@@ -48,18 +50,26 @@ def error_body(
     return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
 
 
+# Lazy: translated when an error is answered, in the language of that request.
 PYDANTIC_MESSAGES = {
-    "missing": _("此项为必填项。"),
-    "string_too_long": _("内容过长。"),
-    "string_too_short": _("内容过短。"),
-    "string_type": _("须为文字。"),
-    "int_parsing": _("须为整数。"),
-    "int_type": _("须为整数。"),
-    "bool_parsing": _("须为是或否。"),
-    "json_invalid": _("请求内容不是有效的 JSON。"),
-    "model_attributes_type": _("请求内容格式不正确。"),
-    "enum": _("不是可选的值。"),
-    "literal_error": _("不是可选的值。"),
+    "missing": _lazy("此项为必填项。"),
+    "string_too_long": _lazy("内容过长。"),
+    "string_too_short": _lazy("内容过短。"),
+    "string_type": _lazy("须为文字。"),
+    "int_parsing": _lazy("须为整数。"),
+    "int_type": _lazy("须为整数。"),
+    "bool_parsing": _lazy("须为是或否。"),
+    "bool_type": _lazy("须为是或否。"),
+    "float_parsing": _lazy("须为数字。"),
+    "float_type": _lazy("须为数字。"),
+    "date_parsing": _lazy("须为日期，如 2026-11-27。"),
+    "date_type": _lazy("须为日期，如 2026-11-27。"),
+    "date_from_datetime_parsing": _lazy("须为日期，如 2026-11-27。"),
+    "date_from_datetime_inexact": _lazy("须为日期，如 2026-11-27。"),
+    "json_invalid": _lazy("请求内容不是有效的 JSON。"),
+    "model_attributes_type": _lazy("请求内容格式不正确。"),
+    "enum": _lazy("不是可选的值。"),
+    "literal_error": _lazy("不是可选的值。"),
 }
 
 

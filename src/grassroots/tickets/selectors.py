@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grassroots.core.scoping import prefixes, scope_of, under_paths
 from grassroots.core.text import matches
@@ -162,17 +164,32 @@ def dispatch_queue(user: Any) -> Any:
     )
 
 
-def timeline(ticket: Ticket) -> list[TicketEvent]:
-    """The ticket's events in order, with their photos (two queries)."""
-    return list(
+def timeline(ticket: Ticket, viewer: Any = None) -> list[TicketEvent]:
+    """The ticket's events in order, with their photos (two queries). Each event carries
+    `shown_actor`: who did it as `viewer` may read it (see actor_label)."""
+    events = list(
         ticket.events.select_related("actor", "unit_area", "unit_department")
         .prefetch_related("photos")
         .order_by("created_at", "id")
     )
+    for event in events:
+        event.shown_actor = (  # type: ignore[attr-defined]
+            actor_label(viewer, ticket, event) if viewer is not None else event.actor_label
+        )
+    return events
 
 
 def submission_photos(ticket: Ticket) -> list[TicketPhoto]:
     return list(ticket.photos.filter(event__isnull=True))
+
+
+def actor_label(user: Any, ticket: Ticket, event: TicketEvent) -> str:
+    """Who did it, as `user` may read it: on an anonymous ticket staff read "诉求人" for the
+    requester's own entries, never their name."""
+    by_requester = event.actor_id is not None and event.actor_id == ticket.requester_id
+    if by_requester and not sees_contact(user, ticket):
+        return str(_("诉求人"))
+    return event.actor_label
 
 
 def sees_contact(user: Any, ticket: Ticket) -> bool:
@@ -219,7 +236,14 @@ def available_actions(user: Any, ticket: Ticket) -> list[str]:
         requester or (user.role in REVIEW_SEAT_ROLES and covers(user, ticket.area_path))
     ):
         actions.append("review")
-    reopenable = state in (TicketState.RESOLVED, TicketState.CLOSED) and ticket.handler is not None
+    reopenable = ticket.handler is not None and (
+        state == TicketState.RESOLVED
+        or (
+            state == TicketState.CLOSED
+            and ticket.closed_at is not None
+            and timezone.now() - ticket.closed_at <= timedelta(days=settings.TICKET_REOPEN_DAYS)
+        )
+    )
     if reopenable and (requester or dispatches(user, ticket)):
         actions.append("reopen")
     if state in OPEN_STATES and user.role in SUPERVISOR_ROLES and covers(user, ticket.area_path):

@@ -349,7 +349,7 @@ def ticket_submit(
     if actor.role == Role.RESIDENT:
         # A resident files for themself: their own account is the contact.
         resident = Resident.objects.filter(user_id=actor.pk).first()
-        name = name or (resident.name if resident else actor.display_name)
+        name = name or (resident.name if resident else actor.name)
         mobile = actor.mobile or mobile
     street = _street_of(area)
     now = _now()
@@ -1022,5 +1022,5 @@ def find_ticket(user: Any, number: str) -> Ticket:
         .first()
     )  # fmt: skip
     if ticket is None:
-        raise NotFound(_("没有找到这张工单。"))
+        raise NotFound()
     return ticket

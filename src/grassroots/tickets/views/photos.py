@@ -1,19 +1,34 @@
-"""Photos are personal data (faces, homes): served only to those who may see the ticket."""
+"""Photos are personal data (faces, homes): served only to those who may see the ticket, signed
+in by session (pages) or by an API token (the photo URLs the API hands out)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from typing import Any
 
-from grassroots.accounts.typing import AuthedRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
 
 from ..models import Ticket, TicketPhoto
 
 
-@login_required
-def photo(request: AuthedRequest, pk: int) -> FileResponse:
+def _viewer(request: HttpRequest) -> Any:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.startswith("Bearer "):
+        from grassroots.accounts.services import token_authenticate
+
+        return token_authenticate(header.removeprefix("Bearer ").strip())
+    user = request.user
+    return user if user.is_authenticated else None
+
+
+def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
+    viewer = _viewer(request)
+    if viewer is None:
+        if "HTTP_AUTHORIZATION" in request.META:
+            raise Http404
+        return redirect_to_login(request.get_full_path())
     row = TicketPhoto.objects.filter(
-        pk=pk, ticket__in=Ticket.objects.visible_to(request.user).values("pk")
+        pk=pk, ticket__in=Ticket.objects.visible_to(viewer).values("pk")
     ).first()
     if row is None:
         raise Http404
