@@ -109,11 +109,20 @@ def test_an_unknown_year_uses_monday_to_friday_and_says_so(db: Any) -> None:
     assert info.at == end_of(2027, 1, 4) and not info.provisional
 
 
-def test_one_query_per_deadline(db: Any, django_assert_num_queries: Any) -> None:
+def test_the_corrections_are_read_once_and_forgotten_on_change(
+    db: Any, django_assert_num_queries: Any
+) -> None:
     with django_assert_num_queries(1):
         deadline(at(2026, 9, 30), 15, "working_days")
     with django_assert_num_queries(0):
+        deadline(at(2026, 9, 30), 15, "working_days")
         deadline(at(2026, 9, 30), 15, "hours")
+    before = deadline(at(2026, 11, 26), 1, "working_days")
+    assert before == end_of(2026, 11, 27)
+    day = CalendarDay.objects.create(day=date(2026, 11, 27), is_working_day=False, note="测试")
+    assert deadline(at(2026, 11, 26), 1, "working_days") == end_of(2026, 11, 30)
+    day.delete()
+    assert deadline(at(2026, 11, 26), 1, "working_days") == before
 
 
 def test_the_calendar_is_edited_by_the_system_admin_only(cast: Any, login: Any) -> None:

@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
     name = "grassroots.core"
     label = "core"
     verbose_name = _("基础")
+
+    def ready(self) -> None:
+        # Connects the signal that drops the cached holiday corrections when one changes.
+        from . import worktime  # noqa: F401

@@ -10,6 +10,9 @@ Which days are working days: the administrators' `CalendarDay` table first (it c
 library and covers years it does not know), then `chinesecalendar` (weekends and official
 holidays off, 调休 weekend days on); for a year neither knows, Monday–Friday, and the deadline is
 marked provisional so it can be shown as such and recomputed when the year is published.
+
+The administrators' table is small (a few dozen rows a year) and read on every deadline, so it
+is kept whole in the cache for a minute and dropped from it whenever a row is saved or deleted.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from .models import CalendarDay
 
@@ -32,15 +38,29 @@ class Deadline:
     provisional: bool = False
 
 
-class WorkCalendar:
-    """Working-day answers for a stretch of dates, with the overrides read in one query."""
+OVERRIDES_KEY = "worktime:overrides:v1"
+OVERRIDES_SECONDS = 60
 
-    def __init__(self, first: date, last: date) -> None:
-        self.overrides = dict(
-            CalendarDay.objects.filter(day__gte=first, day__lte=last).values_list(
-                "day", "is_working_day"
-            )
-        )
+
+def overrides() -> dict[date, bool]:
+    """Every administrator's correction, day → is a working day (one query a minute)."""
+    cached: dict[date, bool] | None = cache.get(OVERRIDES_KEY)
+    if cached is None:
+        cached = dict(CalendarDay.objects.values_list("day", "is_working_day"))
+        cache.set(OVERRIDES_KEY, cached, OVERRIDES_SECONDS)
+    return cached
+
+
+@receiver([post_save, post_delete], sender=CalendarDay)
+def forget_overrides(**kwargs: object) -> None:
+    cache.delete(OVERRIDES_KEY)
+
+
+class WorkCalendar:
+    """Working-day answers: the administrators' corrections, then the library, then Mon–Fri."""
+
+    def __init__(self) -> None:
+        self.overrides = overrides()
         self.provisional = False
 
     def is_working_day(self, day: date) -> bool:
@@ -70,8 +90,7 @@ def deadline_info(start: datetime, amount: int, unit: str) -> Deadline:
     if unit == "hours":
         return Deadline(start + timedelta(hours=amount))
     first = start.astimezone(LOCAL).date()
-    # Holidays never run longer than a few weeks: this window always holds the answer.
-    calendar = WorkCalendar(first, first + timedelta(days=amount * 2 + 40))
+    calendar = WorkCalendar()
     if unit == "working_days":
         day, counted = first, 0
         while counted < amount:

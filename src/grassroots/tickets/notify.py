@@ -79,14 +79,19 @@ def last_actor(ticket: Ticket, kind: str) -> User | None:
     return event.actor if event is not None else None
 
 
+# Staff who work on the phone open a ticket on its phone page, the others on the workbench.
+PHONE_STAFF = (Role.GRID_WORKER, Role.BUILDING_HEAD)
+
+
 def _staff(ticket: Ticket, users: Iterable[User | None], title: str, body: str = "") -> None:
-    send_notice(
-        recipients=[u for u in users if u is not None],
-        title=title,
-        body=body,
-        url=staff_url(ticket),
-        kind="tickets",
-    )
+    people = [u for u in users if u is not None]
+    phone_url = reverse("tickets:handle", args=[ticket.number])
+    for group, url in (
+        ([u for u in people if u.role in PHONE_STAFF], phone_url),
+        ([u for u in people if u.role not in PHONE_STAFF], staff_url(ticket)),
+    ):
+        if group:
+            send_notice(recipients=group, title=title, body=body, url=url, kind="tickets")
 
 
 def _requester(ticket: Ticket, title: str, body: str, sms: str = "") -> None:

@@ -6,7 +6,6 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("m/", views.resident_home, name="resident_home"),
-    path("m/report/", views.resident_report, name="resident_report"),
     path("m/me/", views.resident_me, name="resident_me"),
     path("m/me/identity/", views.resident_identity, name="resident_identity"),
     path("m/building/", views.resident_building, name="resident_building"),

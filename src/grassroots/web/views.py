@@ -57,12 +57,6 @@ def resident_home(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-def resident_report(request: AuthedRequest) -> HttpResponse:
-    resident_only(request)
-    return render(request, "web/resident_report.html", {"tab": "report"})
-
-
-@login_required
 def resident_me(request: AuthedRequest) -> HttpResponse:
     resident_only(request)
     member = (
