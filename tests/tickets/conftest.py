@@ -63,9 +63,13 @@ def advance(cast: Any, city: Any) -> Any:
         steps = order[: order.index(state) + 1]
         if "dispatched" in steps:
             s.ticket_dispatch(actor=cast.street_dispatcher, ticket=ticket, to=to or city.grid_a)
-        handler = (
-            cast.grid_worker_a if (to or city.grid_a) == city.grid_a else cast.street_dispatcher
-        )
+        handler = {
+            city.grid_a: cast.grid_worker_a,
+            city.grid_b: cast.grid_worker_b,
+            city.c1: cast.community_staff,
+            city.s1: cast.street_dispatcher,
+            city.dept_district: cast.department_officer,
+        }[to or city.grid_a]
         if "accepted" in steps:
             s.ticket_accept(actor=handler, ticket=ticket)
         if "in_progress" in steps:

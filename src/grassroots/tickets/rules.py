@@ -34,6 +34,9 @@ HANDLER_ROLES = frozenset(
         Role.DEPARTMENT_OFFICER,
     }
 )
+# Only the street sends tickets to functional departments (a community hands them up).
+DEPARTMENT_DISPATCHERS = frozenset({Role.STREET_DISPATCHER, Role.STREET_LEADER})
+STREET_ROLES = DEPARTMENT_DISPATCHERS
 # 督办: leaders of the community and the street.
 SUPERVISOR_ROLES = frozenset({Role.COMMUNITY_SECRETARY, Role.STREET_LEADER})
 # 回访: a review seat (the street's dispatch centre) may review for a requester.
@@ -57,11 +60,17 @@ def covers(user: Any, path: str) -> bool:
 
 
 def handles(user: Any, ticket: Any) -> bool:
-    """Whether the user belongs to the unit now handling the ticket (or to a unit above it)."""
+    """Whether the user belongs to the unit now handling the ticket. A community's staff may
+    also act for its grids (they often share the work); the street's dispatchers and leaders
+    handle only what was sent to the street itself — for the rest they supervise."""
     if user.role not in HANDLER_ROLES:
         return False
     if ticket.handler_department_id is not None:
         return ticket.handler_department_id in scope_of(user).department_ids
+    if user.role in STREET_ROLES and ticket.handler_area_id is not None:
+        return covers(user, ticket.handler_path) and len(ticket.handler_path) == len(
+            ticket.street.path
+        )
     return covers(user, ticket.handler_path)
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from .models import (
     TicketEvent,
     TicketPhoto,
     TicketState,
+    Urgency,
 )
 from .models.tickets import TicketQuerySet
 
@@ -160,7 +161,7 @@ def dispatch_queue(user: Any) -> Any:
     return (
         tickets_for(user)
         .filter(q, state=TicketState.SUBMITTED)
-        .order_by(F("urgency").desc(), "created_at", "id")
+        .order_by(Case(When(urgency=Urgency.URGENT, then=0), default=1), "created_at", "id")
     )
 
 
@@ -227,7 +228,12 @@ def available_actions(user: Any, ticket: Ticket) -> list[str]:
         if state in (TicketState.DISPATCHED, TicketState.ACCEPTED):
             actions.append("respond")
         if state in ACTIVE_STATES:
-            actions += ["return", "extend"]
+            from grassroots.tickets.services import return_deadline
+
+            limit = return_deadline(ticket)
+            if limit is None or timezone.now() <= limit:
+                actions.append("return")
+            actions.append("extend")
             if ticket.supervised_at and not ticket.supervision_answered_at:
                 actions.append("answer-supervision")
         if state == TicketState.IN_PROGRESS:

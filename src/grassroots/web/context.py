@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.accounts.models import ADMIN_ROLES, SCOPE_AREA_KINDS, Role
 from grassroots.notices.selectors import unread_count
+from grassroots.tickets.rules import DISPATCHER_ROLES, HANDLER_ROLES, SUPERVISOR_ROLES
 
 STAFF_WORK = frozenset(set(Role) - {Role.RESIDENT} - ADMIN_ROLES)
 # Staff whose scope is a part of the territory: they work with its people and party.
@@ -29,15 +30,47 @@ class NavItem:
     roles: frozenset[str]
     # The URL namespace whose every page lights this entry (an org page under 组织与辖区).
     section: str = ""
+    # Other pages that light it (a ticket's detail under 工单).
+    also: frozenset[str] = frozenset()
 
     def is_active(self, view_name: str) -> bool:
-        if view_name == self.url_name:
+        if view_name == self.url_name or view_name in self.also:
             return True
         return bool(self.section) and view_name.startswith(self.section + ":")
 
 
+# Requests: who dispatches, and who works with tickets at all (handles, dispatches, supervises).
+TICKET_STAFF = HANDLER_ROLES | DISPATCHER_ROLES | SUPERVISOR_ROLES
+
+
 NAV = [
     NavItem(_("工作台"), "web:workbench", frozenset(set(Role) - {Role.RESIDENT})),
+    NavItem(_("派单台"), "tickets:desk", DISPATCHER_ROLES),
+    NavItem(
+        _("工单"),
+        "tickets:list",
+        TICKET_STAFF,
+        also=frozenset({"tickets:detail", "tickets:export"}),
+    ),
+    NavItem(
+        _("我的待办"),
+        "tickets:queue",
+        frozenset({Role.GRID_WORKER}),
+        also=frozenset({"tickets:handle"}),
+    ),
+    # 三率 of the units below: communities and streets.
+    NavItem(
+        _("三率"),
+        "tickets:rates",
+        frozenset(
+            {
+                Role.COMMUNITY_STAFF,
+                Role.COMMUNITY_SECRETARY,
+                Role.STREET_DISPATCHER,
+                Role.STREET_LEADER,
+            }
+        ),
+    ),
     NavItem(_("辖区"), "web:areas", STAFF_WORK | {Role.SYSTEM_ADMIN}),
     NavItem(_("职能部门"), "web:departments", STAFF_WORK | {Role.SYSTEM_ADMIN}),
     NavItem(_("组织与辖区"), "party:overview", SCOPED_STAFF, section="party"),
@@ -73,6 +106,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     context["unread_count"] = cache(lambda: unread_count(user))
     if not user.is_staff_role:
         return context
+    if user.role in TICKET_STAFF:
+        # The request counts of the workbench's front page: counted only there.
+        context["ticket_cards"] = cache(lambda: _ticket_cards(user))
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     context["nav"] = [
         {"label": item.label, "url": reverse(item.url_name), "active": item.is_active(current)}
@@ -83,3 +119,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         [str(a) for a in user.scope_areas.all()] + [str(d) for d in user.scope_departments.all()]
     )
     return context
+
+
+def _ticket_cards(user: Any) -> list[dict[str, Any]]:
+    # Imported here: the tickets views import the web views, which import this module.
+    from grassroots.tickets.views.desk import workbench_cards
+
+    return workbench_cards(user)

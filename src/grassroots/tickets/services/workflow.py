@@ -50,6 +50,7 @@ from ..models import (
 )
 from ..photos import CleanPhoto, clean_photos
 from ..rules import (
+    DEPARTMENT_DISPATCHERS,
     DISPATCHER_ROLES,
     REVIEW_SEAT_ROLES,
     SUBMITTER_ROLES,
@@ -438,6 +439,8 @@ def _check_target(actor: Any, ticket: Ticket, to: Area | Department | None) -> N
         if not to.path.startswith(ticket.street.path):
             raise _fail("to", _("只能派给工单所在街道内的单位。"))
         return
+    if actor.role not in DEPARTMENT_DISPATCHERS:
+        raise _fail("to", _("社区不能直接派给职能部门，请转街道派单。"))
     if not to.is_active:
         raise _fail("to", _("该职能部门已停用。"))
     dept_area = to.area
