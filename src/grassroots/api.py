@@ -10,6 +10,7 @@ from grassroots.core.api import BearerToken, BrowserSession, install_error_handl
 from grassroots.party.api import router as party_router
 from grassroots.territory.api import router as territory_router
 from grassroots.tickets.api import router as tickets_router
+from grassroots.tickets.rates_api import router as rates_router
 
 api = NinjaAPI(
     title="Grassroots API",
@@ -26,3 +27,4 @@ api.add_router("", territory_router)
 api.add_router("", party_router)
 api.add_router("", alliance_router)
 api.add_router("", tickets_router)
+api.add_router("", rates_router)

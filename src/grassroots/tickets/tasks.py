@@ -31,3 +31,14 @@ def sweep_ticket_clocks() -> dict[str, int]:
     if any(counts.values()):
         log.info("ticket sweep: %s", counts)
     return counts
+
+
+@db_periodic_task(crontab(hour="1", minute="30"))
+def snapshot_ticket_rates() -> dict[str, int]:
+    """Nightly 三率 snapshot of last month and this month so far (idempotent: each run
+    replaces the month's rows)."""
+    from .rates import snapshot_recent
+
+    counts = snapshot_recent()
+    log.info("rates snapshot: %s", counts)
+    return counts

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from grassroots.accounts.models import Role, User
 from grassroots.core.personal import digests
@@ -20,6 +21,7 @@ from grassroots.territory.demo import (
     scope_names,
 )
 from grassroots.territory.models import Area
+from grassroots.tickets.demo import load_demo_tickets
 
 COUNT_LABELS = [
     ("areas", "辖区节点 areas"),
@@ -30,6 +32,7 @@ COUNT_LABELS = [
     ("member_units", "驻区单位 member units"),
     ("links", "党员联系户 household links"),
     ("accounts", "账号 accounts"),
+    ("tickets", "工单 tickets"),
 ]
 
 
@@ -61,14 +64,21 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             plan = build_plan(size, options["seed"])
-            counts = load_plan(plan)
+            with transaction.atomic():
+                counts = load_plan(plan)
+                # Requests over the last months, so that queues and the 三率 are alive.
+                tickets_started = time.monotonic()
+                counts |= load_demo_tickets(seed=options["seed"])
+                tickets_elapsed = time.monotonic() - tickets_started
             elapsed = time.monotonic() - started
             self.stdout.write(
                 self.style.SUCCESS(f"demo city loaded ({size}, seed {options['seed']})")
             )
             for key, label in COUNT_LABELS:
                 self.stdout.write(f"  {label}: {counts[key]:,}")
-            self.stdout.write(f"  用时 time: {elapsed:.1f} s")
+            self.stdout.write(
+                f"  用时 time: {elapsed:.1f} s (工单 tickets {tickets_elapsed:.1f} s)"
+            )
             accounts = plan.accounts
         if not options["quiet_accounts"]:
             self.print_accounts(accounts)
