@@ -86,10 +86,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")
             ]
             key = loc[-1] if loc else "__all__"
-            message = PYDANTIC_MESSAGES.get(str(err.get("type", "")))
-            if message is None:
-                message = str(err.get("msg", _("格式不正确。")))
-            fields.setdefault(key, []).append(str(message))
+            known = PYDANTIC_MESSAGES.get(str(err.get("type", "")))
+            message = str(known) if known is not None else str(err.get("msg", _("格式不正确。")))
+            fields.setdefault(key, []).append(message)
         body = error_body("validation_failed", _("提交的内容有误，请检查后再试。"), fields)
         return api.create_response(request, body, status=400)
 

@@ -75,6 +75,7 @@ from ..selectors import (
     timeline,
 )
 from ..services.workflow import HANDLER_AREA_KINDS
+from ..templatetags.deadlines import deadline
 
 # Who works with requests on the workbench: those who handle, dispatch or supervise them.
 TICKET_STAFF = HANDLER_ROLES | DISPATCHER_ROLES | SUPERVISOR_ROLES
@@ -107,12 +108,7 @@ def when(value: datetime | None) -> str:
 
 def deadline_text(value: datetime | None) -> str:
     """A deadline at local midnight is the end of the day before: 2026-10-09 24:00."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"
+    return deadline(value)
 
 
 def span(delta: timedelta) -> str:
@@ -751,7 +747,7 @@ def event_extra(event: TicketEvent) -> str:
             return _("无效回访，不计入三率")
         parts = []
         if data.get("contacted") is not None:
-            parts.append(_("已联系") if data["contacted"] else _("未联系"))
+            parts.append(_("联系过诉求人") if data["contacted"] else _("没有联系诉求人"))
         if data.get("solved") is not None:
             parts.append(_("已解决") if data["solved"] else _("未解决"))
         if data.get("satisfaction") in Satisfaction.values:
