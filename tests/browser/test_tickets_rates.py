@@ -8,9 +8,13 @@ from typing import Any
 
 import pytest
 
+from grassroots.accounts.models import Role
 from grassroots.tickets import services as s
 from tests.browser.conftest import SKIP_MESSAGE
-from tests.conftest import PASSWORD
+from tests.conftest import (
+    PASSWORD,
+    make_user,
+)
 
 expect = pytest.importorskip("playwright.sync_api", reason=SKIP_MESSAGE).expect
 
@@ -28,11 +32,12 @@ def reviewed(cast: Any, city: Any) -> None:
         importlib.import_module("grassroots.tickets.migrations.0002_seed_catalogue").seed(
             apps, None
         )
+    grid_c2_worker = make_user(Role.GRID_WORKER, "grid_c2", areas=[city.grid_c2])
     answers = [
         (city.grid_a, cast.grid_worker_a, True, "satisfied"),
         (city.grid_a, cast.grid_worker_a, True, "basic"),
         (city.grid_a, cast.grid_worker_a, False, "unsatisfied"),
-        (city.grid_c2, cast.street_dispatcher, True, "satisfied"),
+        (city.grid_c2, grid_c2_worker, True, "satisfied"),
     ]
     for grid, handler, solved, satisfaction in answers:
         ticket, _created = s.ticket_submit(
