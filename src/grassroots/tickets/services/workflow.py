@@ -961,58 +961,65 @@ def ticket_answer_supervision(
 # sweeps
 
 
+SWEEP_BATCH = 5000
+
+
+def _sweep(due: Any, guard: dict[str, Any], mark: dict[str, Any], on_marked: Any) -> int:
+    """Marks each due ticket by a conditional update (`guard` still true → `mark`) and, only
+    when this run made the mark, records and tells it: two sweeps never tell anything twice."""
+    done = 0
+    for pk in list(due.values_list("pk", flat=True)[:SWEEP_BATCH]):
+        with transaction.atomic():
+            if not Ticket.objects.filter(pk=pk, **guard).update(**mark):
+                continue
+            on_marked(
+                Ticket.objects.select_related("handler_area", "handler_department").get(pk=pk)
+            )
+            done += 1
+    return done
+
+
 def sweep_clocks(now: datetime | None = None) -> dict[str, int]:
     """Marks tickets past their warning time and past a deadline, once per clock, and tells the
-    handler (and, when overdue, the level above). Safe to run twice or concurrently: each mark
-    is a conditional update and only the run that made it sends the notice."""
+    handler (and, when overdue, the level above); closes resolved tickets nobody reviewed within
+    the window (they then count in no rate: the 三率 read valid reviews only). Safe to run twice
+    or concurrently."""
     now = now or _now()
-    counts = {"warned": 0, "overdue": 0, "closed": 0}
-    warn_ids = list(
-        Ticket.objects.filter(
-            state__in=ACTIVE_STATES, warn_at__lte=now, warned_at__isnull=True
-        ).values_list("pk", flat=True)[:5000]
-    )
-    for pk in warn_ids:
-        with transaction.atomic():
-            if not Ticket.objects.filter(
-                pk=pk, warned_at__isnull=True, state__in=ACTIVE_STATES
-            ).update(warned_at=now):
-                continue
-            ticket = Ticket.objects.select_related("handler_area", "handler_department").get(pk=pk)
-            _event(ticket, EventKind.WARNED, None, unit=ticket.handler, at=now)
-            notify.warned(ticket)
-            counts["warned"] += 1
-    overdue_ids = list(
-        Ticket.objects.overdue(now)
-        .filter(overdue_notified_at__isnull=True)
-        .values_list("pk", flat=True)[:5000]
-    )
-    for pk in overdue_ids:
-        with transaction.atomic():
-            if not Ticket.objects.filter(
-                pk=pk, overdue_notified_at__isnull=True, state__in=ACTIVE_STATES
-            ).update(overdue_notified_at=now, warned_at=now):
-                continue
-            ticket = Ticket.objects.select_related("handler_area", "handler_department").get(pk=pk)
-            _event(ticket, EventKind.OVERDUE, None, unit=ticket.handler, at=now)
-            notify.overdue(ticket)
-            counts["overdue"] += 1
-    # A resolved ticket nobody reviewed within the window closes without a review (it then
-    # counts in no rate: 三率 read valid reviews only).
+
+    def warned(ticket: Ticket) -> None:
+        _event(ticket, EventKind.WARNED, None, unit=ticket.handler, at=now)
+        notify.warned(ticket)
+
+    def overdue(ticket: Ticket) -> None:
+        _event(ticket, EventKind.OVERDUE, None, unit=ticket.handler, at=now)
+        notify.overdue(ticket)
+
+    def closed(ticket: Ticket) -> None:
+        note = _("回访期满未评价，自动结案")
+        _event(ticket, EventKind.REVIEWED, None, note, at=now, data={"valid": False})
+
+    active = {"state__in": ACTIVE_STATES}
     stale = now - timedelta(days=settings.TICKET_REVIEW_DAYS)
-    for pk in Ticket.objects.filter(state=TicketState.RESOLVED, resolved_at__lt=stale).values_list(
-        "pk", flat=True
-    )[:5000]:
-        with transaction.atomic():
-            if not Ticket.objects.filter(pk=pk, state=TicketState.RESOLVED).update(
-                state=TicketState.CLOSED, closed_at=now, updated_at=now
-            ):
-                continue
-            ticket = Ticket.objects.get(pk=pk)
-            _event(ticket, EventKind.REVIEWED, None, _("回访期满未评价，自动结案"), at=now,
-                   data={"valid": False})  # fmt: skip
-            counts["closed"] += 1
-    return counts
+    return {
+        "warned": _sweep(
+            Ticket.objects.filter(warn_at__lte=now, warned_at__isnull=True, **active),
+            {"warned_at__isnull": True, **active},
+            {"warned_at": now},
+            warned,
+        ),
+        "overdue": _sweep(
+            Ticket.objects.overdue(now).filter(overdue_notified_at__isnull=True),
+            {"overdue_notified_at__isnull": True, **active},
+            {"overdue_notified_at": now, "warned_at": now},
+            overdue,
+        ),
+        "closed": _sweep(
+            Ticket.objects.filter(state=TicketState.RESOLVED, resolved_at__lt=stale),
+            {"state": TicketState.RESOLVED},
+            {"state": TicketState.CLOSED, "closed_at": now, "updated_at": now},
+            closed,
+        ),
+    }
 
 
 def find_ticket(user: Any, number: str) -> Ticket:
