@@ -322,6 +322,7 @@ if REDIS_URL:
         "name": "grassroots",
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,
+        "utc": False,  # periodic crontabs read in local time (Asia/Shanghai)
         "consumer": {"workers": env_int("WORKER_THREADS", 2), "worker_type": "thread"},
     }
 else:
@@ -332,6 +333,7 @@ else:
         "name": "grassroots",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
+        "utc": False,  # periodic crontabs read in local time (Asia/Shanghai)
         "consumer": {"workers": env_int("WORKER_THREADS", 2), "worker_type": "thread"},
     }
 
