@@ -16,7 +16,7 @@ from grassroots.core.errors import DomainError
 
 from .models import DESCRIPTION_MAX, RequestType, RespondMethod, Satisfaction
 from .photos import MAX_PHOTOS
-from .services.workflow import MAX_EXTENSION_WORKING_DAYS, NOTE_MAX, REASON_MAX
+from .services.common import MAX_EXTENSION_WORKING_DAYS, NOTE_MAX, REASON_MAX
 
 
 def _required(message: Any) -> dict[str, Any]:

@@ -16,26 +16,36 @@ from .catalogue import (
     sla_policy_delete,
     sla_policy_update,
 )
-from .workflow import (
+from .common import (
     find_ticket,
     is_requester,
-    return_deadline,
+)
+from .dispatch import (
     suggested_unit,
-    sweep_clocks,
-    ticket_accept,
-    ticket_answer_supervision,
-    ticket_decide_extension,
     ticket_dispatch,
     ticket_merge,
     ticket_reject,
-    ticket_reopen,
+)
+from .handling import (
+    return_deadline,
+    ticket_accept,
+    ticket_answer_supervision,
+    ticket_decide_extension,
     ticket_request_extension,
     ticket_resolve,
     ticket_respond,
     ticket_return,
-    ticket_review,
-    ticket_submit,
     ticket_supervise,
+)
+from .review import (
+    ticket_reopen,
+    ticket_review,
+)
+from .submit import (
+    ticket_submit,
+)
+from .sweep import (
+    sweep_clocks,
 )
 
 __all__ = [

@@ -74,7 +74,7 @@ from ..selectors import (
     tickets_for,
     timeline,
 )
-from ..services.workflow import HANDLER_AREA_KINDS
+from ..services.common import HANDLER_AREA_KINDS
 from ..templatetags.deadlines import deadline
 
 # Who works with requests on the workbench: those who handle, dispatch or supervise them.

@@ -1,0 +1,223 @@
+"""Filing a request: validated, located, photos checked, idempotent per user."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grassroots.accounts.models import Role
+from grassroots.core.errors import Forbidden, ValidationFailed
+from grassroots.core.validators import is_mobile
+from grassroots.territory.models import Area, AreaKind, Resident
+
+from .. import notify
+from ..locate import grid_at, has_grid_boundaries
+from ..models import (
+    DESCRIPTION_MAX,
+    Category,
+    Channel,
+    EventKind,
+    RequestType,
+    Ticket,
+    Urgency,
+)
+from ..photos import clean_photos
+from ..rules import (
+    SUBMITTER_ROLES,
+)
+from .common import (
+    _audit,
+    _event,
+    _fail,
+    _now,
+    _save_photos,
+    _street_of,
+    _text,
+)
+
+# ---------------------------------------------------------------------------------------------
+# submit
+
+
+def _category(code: str) -> Category:
+    category = (
+        Category.objects.select_related("sla_policy").filter(code=(code or "").strip()).first()
+    )
+    if category is None:
+        raise _fail("category", _("请选择诉求类别。") if not code else _("没有这个诉求类别。"))
+    usable = (
+        category.is_active
+        and category.numchild == 0
+        and category.sla_policy_id is not None
+        and not Category.objects.filter(
+            path__in=prefixes_of_category(category), is_active=False
+        ).exists()
+    )
+    if not usable:
+        raise _fail("category", _("该类别不能直接选择，请选择具体的诉求类别。"))
+    return category
+
+
+def prefixes_of_category(category: Category) -> list[str]:
+    step = category.steplen
+    return [category.path[:end] for end in range(step, len(category.path), step)]
+
+
+def _locate(
+    *,
+    actor: Any,
+    building: Area | str | None,
+    lat: float | None,
+    lon: float | None,
+) -> tuple[Area, Area | None]:
+    """(area, building): the chosen building; else the grid holding the point; else the
+    requester's home building; else the staff member's own single area."""
+    if building not in (None, ""):
+        found = (
+            building
+            if isinstance(building, Area)
+            else Area.objects.filter(code=str(building).strip()).first()
+        )
+        if found is None or found.kind != AreaKind.BUILDING:
+            raise _fail("building", _("没有这个楼栋，请重新选择。"))
+        return found, found
+    if (lat is None) != (lon is None):
+        raise _fail("lat" if lat is None else "lon", _("经度和纬度须同时提供。"))
+    if lat is not None and lon is not None:
+        if not (-90 <= lat <= 90) or not (-180 <= lon <= 180):
+            raise _fail("lat", _("位置坐标不正确。"))
+        grid = grid_at(lat, lon)
+        if grid is not None:
+            return grid, None
+        if has_grid_boundaries():
+            raise _fail("lat", _("该位置不在本区任何网格内，请核对位置或选择楼栋。"))
+    resident = Resident.objects.filter(user_id=actor.pk).select_related("household__building")
+    home = resident.first()
+    if home is not None and home.household is not None:
+        return home.household.building, None
+    own = list(actor.scope_areas.all()[:2]) if actor.role != Role.RESIDENT else []
+    if len(own) == 1 and own[0].kind != AreaKind.DISTRICT:
+        return own[0], None
+    raise _fail("building", _("无法确定问题位置，请选择楼栋或在地图上定位。"))
+
+
+def _choice(value: str, choices: Any, field: str, message: str) -> str:
+    if value not in choices.values:
+        raise _fail(field, message)
+    return value
+
+
+def ticket_submit(
+    *,
+    actor: Any,
+    category: str,
+    description: str,
+    address: str = "",
+    channel: str = Channel.RESIDENT_APP,
+    request_type: str = RequestType.HELP,
+    urgency: str = Urgency.NORMAL,
+    building: Area | str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    anonymous: bool = False,
+    contact_name: str = "",
+    contact_mobile: str = "",
+    photos: Sequence[Any] = (),
+    idempotency_key: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[Ticket, bool]:
+    """A new request. Returns (ticket, created): with an idempotency key already used by the
+    same user, the first ticket comes back and nothing is created."""
+    if actor is None or not actor.is_authenticated or actor.role not in SUBMITTER_ROLES:
+        raise Forbidden()
+    key = (idempotency_key or "").strip()
+    if len(key) > 80:
+        raise _fail("idempotency_key", _("幂等键不能超过 80 个字符。"))
+    if key:
+        earlier = Ticket.objects.filter(submitted_by=actor, submit_key=key).first()
+        if earlier is not None:
+            return earlier, False
+    errors: dict[str, list[str]] = {}
+
+    def check(func: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationFailed as exc:
+            for field, messages in exc.fields.items():
+                errors.setdefault(field, []).extend(messages)
+            return None
+
+    cat = check(_category, category)
+    text = check(
+        _text, description, "description", required=True, limit=DESCRIPTION_MAX,
+        label=_("诉求内容"),
+    )  # fmt: skip
+    check(_choice, channel, Channel, "channel", _("来源不正确。"))
+    check(_choice, request_type, RequestType, "request_type", _("请选择诉求类型。"))
+    check(_choice, urgency, Urgency, "urgency", _("紧急程度须为一般或紧急。"))
+    located = check(_locate, actor=actor, building=building, lat=lat, lon=lon)
+    addr = check(_text, address, "address", required=False, limit=200, label=_("地址"))
+    if located is not None and addr == "":
+        area, chosen = located
+        addr = str(chosen) if chosen is not None else ""
+        if not addr:
+            errors.setdefault("address", []).append(_("请填写问题所在的地址。"))
+    name = check(_text, contact_name, "contact_name", required=False, limit=50, label=_("联系人"))
+    mobile = (contact_mobile or "").strip()
+    if mobile and not is_mobile(mobile):
+        errors.setdefault("contact_mobile", []).append(_("请填写正确的 11 位手机号。"))
+    cleaned = check(clean_photos, list(photos))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    area, chosen = located
+    if actor.role == Role.RESIDENT:
+        # A resident files for themself: their own account is the contact.
+        resident = Resident.objects.filter(user_id=actor.pk).first()
+        name = name or (resident.name if resident else actor.name)
+        mobile = actor.mobile or mobile
+    street = _street_of(area)
+    now = _now()
+    ticket = Ticket(
+        channel=channel,
+        request_type=request_type,
+        category=cat,
+        urgency=urgency,
+        description=text,
+        address=addr,
+        lat=lat if chosen is None else None,
+        lon=lon if chosen is None else None,
+        building=chosen,
+        area=area,
+        area_path=area.path,
+        street=street,
+        requester=actor if actor.role == Role.RESIDENT else None,
+        contact_name=name,
+        contact_mobile=mobile,
+        anonymous=bool(anonymous),
+        submitted_by=actor,
+        submit_key=key,
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            ticket.save()
+            ticket.number = f"GR-{timezone.localtime(now):%Y%m%d}-{ticket.pk:06d}"
+            Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+            _save_photos(ticket, cleaned, actor)
+            _event(ticket, EventKind.SUBMITTED, actor, at=now, data={"channel": channel})
+            _audit(
+                "submit", actor, ticket, request,
+                category=cat.code, channel=channel, anonymous=ticket.anonymous,
+            )  # fmt: skip
+            notify.submitted(ticket)
+    except IntegrityError:
+        if not key:
+            raise
+        # The same key raced in from a second request: the first one's ticket is the answer.
+        return Ticket.objects.get(submitted_by=actor, submit_key=key), False
+    return ticket, True
