@@ -311,6 +311,19 @@ def bearer() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Every test starts in the default language: a request in English leaves English active
+    in the test's thread (LocaleMiddleware activates and never resets), which would make the
+    next test's messages depend on the order the tests ran in."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
     """Counters kept in the cache (SMS limits) start at zero in every test."""
     from django.core.cache import cache
