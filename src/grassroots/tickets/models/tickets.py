@@ -87,6 +87,12 @@ def photo_path(instance: Any, filename: str) -> str:
     return f"tickets/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
 
 
+def late_q(now: Any) -> Q:
+    """Past a deadline: not responded by `respond_by`, or not resolved by `resolve_by`. With
+    `state__in=ACTIVE_STATES` this is "overdue"; a plain comparison on stored columns."""
+    return Q(resolve_by__lt=now) | Q(respond_by__lt=now, responded_at__isnull=True)
+
+
 class TicketQuerySet(ScopedQuerySet["Ticket"]):
     def scope_q(self, user: Any, scope: Scope) -> Q | None:
         """A resident sees their own tickets and those theirs were merged into; staff see the
@@ -112,11 +118,7 @@ class TicketQuerySet(ScopedQuerySet["Ticket"]):
     def overdue(self, now: Any = None) -> TicketQuerySet:
         """Being handled and past a deadline: not responded by `respond_by`, or not resolved by
         `resolve_by`. A plain comparison on stored columns; no sweep needs to have run."""
-        now = now or timezone.now()
-        return self.filter(
-            Q(resolve_by__lt=now) | Q(respond_by__lt=now, responded_at__isnull=True),
-            state__in=ACTIVE_STATES,
-        )
+        return self.filter(late_q(now or timezone.now()), state__in=ACTIVE_STATES)
 
     def open(self) -> TicketQuerySet:
         return self.filter(state__in=OPEN_STATES)

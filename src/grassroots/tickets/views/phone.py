@@ -55,6 +55,7 @@ from ..models import (
     TicketEvent,
     TicketState,
 )
+from ..models.tickets import late_q
 from ..photos import MAX_PHOTOS
 from ..rules import SUBMITTER_ROLES
 from ..selectors import (
@@ -493,10 +494,6 @@ def clock_of(ticket: Ticket, now: datetime) -> Clock:
     return Clock(level, text)
 
 
-def _late_q(now: datetime) -> Q:
-    return Q(resolve_by__lt=now) | Q(respond_by__lt=now, responded_at__isnull=True)
-
-
 @require_safe
 @login_required
 def queue(request: AuthedRequest) -> HttpResponse:
@@ -505,7 +502,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
     the counts, and the first QUEUE_LIMIT rows."""
     _phone_staff_only(request)
     now = timezone.now()
-    late = _late_q(now)
+    late = late_q(now)
     qs = handling_queue(request.user)
     counts = qs.order_by().aggregate(
         total=Count("id"),
