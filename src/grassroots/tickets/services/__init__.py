@@ -22,6 +22,7 @@ from .common import (
 )
 from .dispatch import (
     suggested_unit,
+    suggested_units,
     ticket_dispatch,
     ticket_merge,
     ticket_reject,
@@ -66,6 +67,7 @@ __all__ = [
     "sla_policy_delete",
     "sla_policy_update",
     "suggested_unit",
+    "suggested_units",
     "sweep_clocks",
     "ticket_accept",
     "ticket_answer_supervision",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -45,28 +46,39 @@ from .common import (
 # dispatch desk
 
 
+LEVEL_KINDS = {
+    "grid": (AreaKind.GRID,),
+    "community": (AreaKind.COMMUNITY, AreaKind.VILLAGE),
+    "street": (AreaKind.STREET, AreaKind.TOWNSHIP),
+}
+
+
+def suggested_units(tickets: Sequence[Ticket]) -> dict[int, Area | Department | None]:
+    """The catalogue's default for each ticket, by ticket id: its grid, community or street, or
+    the category's department (the dispatcher may choose otherwise). One query for all the
+    areas above the tickets; categories (and their departments) come with the tickets."""
+    paths = {p for t in tickets for p in prefixes(t.area_path)}
+    chain = {a.path: a for a in Area.objects.filter(path__in=paths)} if paths else {}
+    found: dict[int, Area | Department | None] = {}
+    for ticket in tickets:
+        level = ticket.category.handling_level
+        if level == "department":
+            found[ticket.pk] = ticket.category.department
+            continue
+        kinds = LEVEL_KINDS.get(level, ())
+        above = [chain[p] for p in reversed(prefixes(ticket.area_path)) if p in chain]
+        found[ticket.pk] = (
+            next((a for a in above if a.kind in kinds), None)
+            # Located above that level (a street-wide matter): the nearest unit above.
+            or next((a for a in above if a.kind in HANDLER_AREA_KINDS), None)
+            if kinds
+            else None
+        )
+    return found
+
+
 def suggested_unit(ticket: Ticket) -> Area | Department | None:
-    """The catalogue's default for the ticket: its grid, community or street, or the
-    category's department (the dispatcher may choose otherwise)."""
-    level = ticket.category.handling_level
-    if level == "department":
-        return ticket.category.department
-    kinds = {
-        "grid": (AreaKind.GRID,),
-        "community": (AreaKind.COMMUNITY, AreaKind.VILLAGE),
-        "street": (AreaKind.STREET, AreaKind.TOWNSHIP),
-    }.get(level, ())
-    if not kinds:
-        return None
-    for area in Area.objects.filter(path__in=prefixes(ticket.area_path)).order_by("-depth"):
-        if area.kind in kinds:
-            return area
-    # The ticket is located above that level (a street-wide matter): the nearest unit above.
-    return (
-        Area.objects.filter(path__in=prefixes(ticket.area_path), kind__in=HANDLER_AREA_KINDS)
-        .order_by("-depth")
-        .first()
-    )
+    return suggested_units([ticket])[ticket.pk]
 
 
 def _check_dispatcher(actor: Any, ticket: Ticket) -> None:

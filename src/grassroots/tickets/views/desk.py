@@ -10,7 +10,7 @@ each page costs the same number of queries whatever the number of rows or events
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +38,7 @@ from grassroots.core.excel import (
     export_filename,
     write_workbook,
 )
-from grassroots.core.scoping import prefixes, scope_of, under_paths
+from grassroots.core.scoping import scope_of, under_paths
 from grassroots.territory.models import Area, AreaKind, Department
 
 from .. import services
@@ -64,6 +64,7 @@ from ..models import (
     TicketEvent,
     TicketState,
 )
+from ..models.tickets import late_q
 from ..rules import DEPARTMENT_DISPATCHERS, DISPATCHER_ROLES, HANDLER_ROLES, SUPERVISOR_ROLES
 from ..selectors import (
     available_actions,
@@ -234,32 +235,6 @@ def units_for(
     return group_units(inside, serving)
 
 
-def area_chains(tickets: Iterable[Ticket]) -> dict[str, Area]:
-    """Every area above the given tickets' locations, by path, in one query."""
-    paths = {p for t in tickets for p in prefixes(t.area_path)}
-    return {a.path: a for a in Area.objects.filter(path__in=paths)} if paths else {}
-
-
-def suggestion(ticket: Ticket, chain: dict[str, Area]) -> Unit | None:
-    """`services.suggested_unit` for many tickets at once, from preloaded areas (the category
-    and its department selected with the ticket): same rule, no query per ticket."""
-    level = ticket.category.handling_level
-    if level == "department":
-        return ticket.category.department
-    kinds = {
-        "grid": (AreaKind.GRID,),
-        "community": COMMUNITY_KINDS,
-        "street": STREET_KINDS,
-    }.get(level, ())
-    if not kinds:
-        return None
-    above = [chain[p] for p in reversed(prefixes(ticket.area_path)) if p in chain]
-    for area in above:
-        if area.kind in kinds:
-            return area
-    return next((a for a in above if a.kind in HANDLER_AREA_KINDS), None)
-
-
 # ---------------------------------------------------------------------------------------------
 # the dispatch desk
 
@@ -318,12 +293,12 @@ def _desk_page(
     page = Paginator(queue, DESK_PER_PAGE).get_page(request.GET.get("page"))
     tickets: list[Ticket] = list(page.object_list)
     areas, departments = scope_units(user)
-    chains = area_chains(tickets)
+    suggested = services.suggested_units(tickets)
     errors = row_errors or {}
     rows = [
         DeskRow(
             ticket=t,
-            suggested=suggestion(t, chains),
+            suggested=suggested[t.pk],
             units=units_for(t, areas, departments, near=True),
             last_return=t.returns[0] if t.returns else None,  # type: ignore[attr-defined]
             error=errors.get(t.number or "", ""),
@@ -408,13 +383,13 @@ def _bulk_dispatch(request: AuthedRequest) -> HttpResponse:
         return _desk_page(request, bulk_form=form, status=400)
     tickets = [found[n] for n in form.cleaned_data["numbers"]]
     by_suggestion = form.cleaned_data["mode"] == "suggested"
-    chains = area_chains(tickets) if by_suggestion else {}
+    suggested = services.suggested_units(tickets) if by_suggestion else {}
     sent: list[str] = []
     taken: list[str] = []
     failed: list[tuple[str, str]] = []
     for ticket in tickets:
         number = ticket.number or ""
-        unit = suggestion(ticket, chains) if by_suggestion else form.unit
+        unit = suggested[ticket.pk] if by_suggestion else form.unit
         if unit is None:
             failed.append((number, _("没有建议单位，请单独选择承办单位。")))
             continue
@@ -891,7 +866,7 @@ def workbench_cards(user: Any) -> list[dict[str, Any]]:
         handled |= Q(handler_department_id__in=scope.department_ids)
     active = Q(state__in=ACTIVE_STATES)
     # The same conditions as dispatch_queue, handling_queue and TicketQuerySet.overdue.
-    late = active & (Q(resolve_by__lt=now) | Q(respond_by__lt=now, responded_at__isnull=True))
+    late = active & late_q(now)
     pending = Extension.objects.filter(ticket=OuterRef("pk"), status=ExtensionStatus.PENDING)
     counts = (
         Ticket.objects.visible_to(user)
