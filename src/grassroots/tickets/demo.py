@@ -52,6 +52,8 @@ from .models import (
     Urgency,
 )
 from .rates import current_month, next_month, snapshot_month
+from .services.common import _on_time
+from .services.review import review_row
 
 log = logging.getLogger(__name__)
 
@@ -435,24 +437,17 @@ class Story:
         reopen = valid and not solved
         for earlier in self.reviews:
             earlier.superseded = True
-        area = unit if isinstance(unit, Area) else None
         self.reviews.append(
-            Review(
-                ticket=t,
-                street_id=t.street_id,
+            review_row(
+                t,
                 reviewer=reviewer,
                 by_requester=by_requester,
-                contacted=contacted if valid else False,
-                solved=solved if valid else False,
-                satisfaction=satisfaction if valid else Satisfaction.UNSATISFIED,
+                valid=valid,
+                contacted=contacted,
+                solved=solved,
+                satisfaction=satisfaction,
                 comment=comment,
-                is_valid=valid,
-                reviewed_at=at,
-                unit_area=area,
-                unit_department=unit if isinstance(unit, Department) else None,
-                unit_path=area.path if area else "",
-                responded_on_time=_on_time(t.responded_at, t.respond_by),
-                resolved_on_time=_on_time(t.resolved_at, t.resolve_by),
+                at=at,
             )
         )
         data = {
@@ -506,10 +501,6 @@ class Story:
         """Still being handled: the sweep's marks so far stay on the ticket."""
         if self.ticket.state in ACTIVE_STATES:
             self._end_period(now)
-
-
-def _on_time(done: datetime | None, limit: datetime | None) -> bool:
-    return done is not None and limit is not None and done <= limit
 
 
 # ---------------------------------------------------------------------------------------------
