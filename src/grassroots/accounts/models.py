@@ -128,6 +128,11 @@ class User(AbstractUser):
         return self.role in ADMIN_ROLES
 
     @property
+    def holds_scope(self) -> bool:
+        """Whether the role can hold scope nodes at all (a resident's scope is always empty)."""
+        return bool(SCOPE_AREA_KINDS.get(self.role)) or self.role in SCOPE_DEPARTMENT_ROLES
+
+    @property
     def mobile_masked(self) -> str:
         return mask_mobile(self.mobile)
 

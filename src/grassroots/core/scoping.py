@@ -66,6 +66,8 @@ def scope_of(user: Any) -> Scope:
     """The user's scope, read once per user object (two small queries) and cached on it."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return EMPTY
+    if not getattr(user, "holds_scope", True):
+        return EMPTY  # no query for a role that holds no scope (residents)
     cached = getattr(user, "_scope_cache", None)
     if cached is None:
         paths = tuple(sorted(user.scope_areas.values_list("path", flat=True)))
