@@ -11,9 +11,6 @@ import threading
 from typing import Any
 
 from django.db.models import Count, Max
-from shapely import STRtree
-from shapely.geometry import Point, shape
-from shapely.prepared import prep
 
 from grassroots.territory.models import Area, AreaKind
 
@@ -22,6 +19,11 @@ _cache: dict[str, Any] = {"signature": None, "tree": None, "shapes": [], "ids": 
 
 
 def _grids() -> tuple[Any, list[Any], list[int]] | None:
+    # shapely is imported here, not at start-up: only filing a request with a point needs it.
+    from shapely import STRtree
+    from shapely.geometry import shape
+    from shapely.prepared import prep
+
     signature = tuple(
         Area.objects.filter(kind=AreaKind.GRID, boundary__isnull=False)
         .aggregate(n=Count("id"), last=Max("updated_at"))
@@ -59,6 +61,8 @@ def grid_at(lat: float, lon: float) -> Area | None:
     grids = _grids()
     if grids is None:
         return None
+    from shapely.geometry import Point
+
     tree, prepared, ids = grids
     point = Point(lon, lat)
     for index in sorted(tree.query(point)):
