@@ -27,6 +27,7 @@ class Role(models.TextChoices):
     STREET_DISPATCHER = "street_dispatcher", _("街道派单员")
     STREET_LEADER = "street_leader", _("街道领导")
     DEPARTMENT_OFFICER = "department_officer", _("部门工作人员")
+    DEPARTMENT_HEAD = "department_head", _("部门负责人")
     MEMBER_UNIT_CONTACT = "member_unit_contact", _("驻区单位联络人")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全管理员")
@@ -49,7 +50,9 @@ SCOPE_AREA_KINDS: dict[str, frozenset[str]] = {
     Role.MEMBER_UNIT_CONTACT: frozenset({AreaKind.COMMUNITY, AreaKind.VILLAGE}),
     Role.SYSTEM_ADMIN: frozenset({AreaKind.DISTRICT}),
 }
-SCOPE_DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_OFFICER})
+# A department's staff: officers do the work, the head is told when they are late (吹哨报到).
+DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_HEAD})
+SCOPE_DEPARTMENT_ROLES = DEPARTMENT_ROLES
 
 
 class UserQuerySet(ScopedQuerySet["User"]):

@@ -39,6 +39,7 @@ can_reveal_personal = has_role(
     Role.STREET_DISPATCHER,
     Role.STREET_LEADER,
     Role.DEPARTMENT_OFFICER,
+    Role.DEPARTMENT_HEAD,
     Role.SECURITY_ADMIN,
 )
 

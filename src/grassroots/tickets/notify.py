@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from grassroots.accounts.models import Role, User
+from grassroots.accounts.models import DEPARTMENT_ROLES, Role, User
 from grassroots.notices.services import notify as send_notice
 from grassroots.territory.models import Area, AreaKind
 
@@ -47,7 +47,7 @@ def unit_users(ticket: Ticket) -> list[User]:
     if ticket.handler_department_id is not None:
         return _active(
             User.objects.filter(
-                scope_departments=ticket.handler_department_id, role=Role.DEPARTMENT_OFFICER
+                scope_departments=ticket.handler_department_id, role__in=DEPARTMENT_ROLES
             )
         )
     area = ticket.handler_area

@@ -29,6 +29,7 @@ RATES_API_ROLES = frozenset(
         Role.STREET_DISPATCHER,
         Role.STREET_LEADER,
         Role.DEPARTMENT_OFFICER,
+        Role.DEPARTMENT_HEAD,
     }
 )
 

@@ -32,6 +32,7 @@ HANDLER_ROLES = frozenset(
         Role.STREET_DISPATCHER,
         Role.STREET_LEADER,
         Role.DEPARTMENT_OFFICER,
+        Role.DEPARTMENT_HEAD,
     }
 )
 # Only the street sends tickets to functional departments (a community hands them up).
