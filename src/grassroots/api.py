@@ -11,6 +11,7 @@ from grassroots.party.api import router as party_router
 from grassroots.territory.api import router as territory_router
 from grassroots.tickets.api import router as tickets_router
 from grassroots.tickets.rates_api import router as rates_router
+from grassroots.whistles.api import router as whistles_router
 
 api = NinjaAPI(
     title="Grassroots API",
@@ -28,3 +29,4 @@ api.add_router("", party_router)
 api.add_router("", alliance_router)
 api.add_router("", tickets_router)
 api.add_router("", rates_router)
+api.add_router("", whistles_router)

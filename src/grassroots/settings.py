@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "grassroots.alliance",
     "grassroots.party",
     "grassroots.tickets",
+    "grassroots.whistles",
     "grassroots.notices",
     "grassroots.web",
 ]
@@ -277,6 +278,14 @@ if len(RATES_WEIGHTS) != 3:
     )
 # The overdue and warning sweep runs this often (minutes).
 TICKET_SWEEP_MINUTES = env_int("TICKET_SWEEP_MINUTES", 5)
+
+# 吹哨报到 (DOMAIN.md §3): how long a summoned department has to report in, per whistle kind.
+# No city-wide rule was found; Pinggu's 30 minutes is the emergency default.
+WHISTLE_EMERGENCY_MINUTES = env_int("WHISTLE_EMERGENCY_MINUTES", 30)
+WHISTLE_TOUGH_HOURS = env_int("WHISTLE_TOUGH_HOURS", 24)
+WHISTLE_ROUTINE_WORKING_DAYS = env_int("WHISTLE_ROUTINE_WORKING_DAYS", 2)
+# The reminder, escalation and ping-pong sweep runs this often (minutes).
+WHISTLE_SWEEP_MINUTES = env_int("WHISTLE_SWEEP_MINUTES", 5)
 
 # API lists: no client may ask for more than this many rows in one page.
 NINJA_PAGINATION_MAX_LIMIT = 500

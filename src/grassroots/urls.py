@@ -15,6 +15,7 @@ urlpatterns = [
     path("inbox/", include("grassroots.notices.urls")),
     path("workbench/party/", include("grassroots.party.urls")),
     path("workbench/units/", include("grassroots.alliance.urls")),
+    path("workbench/whistles/", include("grassroots.whistles.urls")),
     path("workbench/io/", include("grassroots.web.io_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

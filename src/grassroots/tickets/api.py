@@ -49,10 +49,12 @@ from .schemas import (
     multipart_body,
 )
 from .selectors import (
+    NOTE_HIDDEN_FROM_RESIDENT,
     TicketFilters,
     available_actions,
     category_tree,
     filter_tickets,
+    resident_sees,
     sees_contact,
     submission_photos,
     tickets_for,
@@ -174,8 +176,12 @@ def _view(user: Any, ticket: Ticket) -> TicketView:
     of queries whatever the length of the timeline."""
     shows_contact = sees_contact(user, ticket)
     requester = ticket.requester_id
+    # A resident reads what the phone page shows them: not the units' internal traffic.
+    for_resident = user.role == Role.RESIDENT
     events = []
     for event in timeline(ticket):
+        if for_resident and not resident_sees(event):
+            continue
         # An anonymous requester's name must not reach the handlers through the timeline.
         hidden = requester is not None and event.actor_id == requester and not shows_contact
         unit = event.unit_area or event.unit_department
@@ -186,7 +192,9 @@ def _view(user: Any, ticket: Ticket) -> TicketView:
                 "kind_label": event.get_kind_display(),
                 "actor": _("诉求人") if hidden else event.actor_label,
                 "unit": str(unit) if unit is not None else None,
-                "note": event.note,
+                "note": ""
+                if for_resident and event.kind in NOTE_HIDDEN_FROM_RESIDENT
+                else event.note,
                 "data": event.data,
                 "created_at": event.created_at,
                 "photos": [_photo(p) for p in event.photos.all()],

@@ -18,6 +18,7 @@ from .models import (
     ACTIVE_STATES,
     OPEN_STATES,
     Category,
+    EventKind,
     Ticket,
     TicketEvent,
     TicketPhoto,
@@ -178,6 +179,34 @@ def timeline(ticket: Ticket, viewer: Any = None) -> list[TicketEvent]:
             actor_label(viewer, ticket, event) if viewer is not None else event.actor_label
         )
     return events
+
+
+# What a resident's timeline leaves out: the sweep's marks and the staff's internal traffic
+# (supervision, extension requests); an approved extension is told to them.
+HIDDEN_FROM_RESIDENT = frozenset(
+    {
+        EventKind.WARNED,
+        EventKind.OVERDUE,
+        EventKind.SUPERVISED,
+        EventKind.SUPERVISION_ANSWERED,
+        EventKind.EXTENSION_REQUESTED,
+        EventKind.EXTENSION_REFUSED,
+    }
+)
+# Of a whistle on the ticket (吹哨报到) the resident sees that departments were called, came and
+# solved it; reminders, ratings, releases and withdrawals stay between the units.
+RESIDENT_WHISTLE_EVENTS = frozenset({"blown", "summoned", "reported_in", "confirmed"})
+# Shown to a resident without their note: instructions and reasons between units.
+NOTE_HIDDEN_FROM_RESIDENT = frozenset({EventKind.DISPATCHED, EventKind.RETURNED})
+
+
+def resident_sees(event: TicketEvent) -> bool:
+    """Whether a row of the timeline is shown to the requester (phone page and API alike)."""
+    if event.kind in HIDDEN_FROM_RESIDENT:
+        return False
+    if event.kind == EventKind.WHISTLE:
+        return event.data.get("whistle_event") in RESIDENT_WHISTLE_EVENTS
+    return True
 
 
 def submission_photos(ticket: Ticket) -> list[TicketPhoto]:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.accounts.models import ADMIN_ROLES, SCOPE_AREA_KINDS, Role
+from grassroots.accounts.models import ADMIN_ROLES, DEPARTMENT_ROLES, SCOPE_AREA_KINDS, Role
 from grassroots.notices.selectors import unread_count
 from grassroots.tickets.rules import DISPATCHER_ROLES, HANDLER_ROLES, SUPERVISOR_ROLES
 
@@ -39,6 +39,10 @@ class NavItem:
         return bool(self.section) and view_name.startswith(self.section + ":")
 
 
+# 吹哨报到's whistling side: the street's and communities' staff and leaders.
+WHISTLE_SIDE = frozenset(
+    {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.STREET_DISPATCHER, Role.STREET_LEADER}
+)
 # Requests: who dispatches, and who works with tickets at all (handles, dispatches, supervises).
 TICKET_STAFF = HANDLER_ROLES | DISPATCHER_ROLES | SUPERVISOR_ROLES
 
@@ -70,6 +74,14 @@ NAV = [
                 Role.STREET_LEADER,
             }
         ),
+    ),
+    # 吹哨报到: the street and communities blow and follow; departments report in.
+    NavItem(_("吹哨报到"), "whistles:board", WHISTLE_SIDE, section="whistles"),
+    NavItem(
+        _("部门报到"),
+        "whistles:inbox",
+        DEPARTMENT_ROLES,
+        also=frozenset({"whistles:detail", "whistles:flags", "whistles:league"}),
     ),
     NavItem(_("辖区"), "web:areas", STAFF_WORK | {Role.SYSTEM_ADMIN}),
     NavItem(_("职能部门"), "web:departments", STAFF_WORK | {Role.SYSTEM_ADMIN}),

@@ -100,6 +100,8 @@ def demo_accounts(streets: int) -> list[AccountPlan]:
         AccountPlan(Role.STREET_DISPATCHER, "dispatcher", "陈志刚", "13900000005", (S1,)),
         AccountPlan(Role.STREET_LEADER, "leader", "周海涛", "13900000006", (S1,)),
         AccountPlan(Role.DEPARTMENT_OFFICER, "officer", "吴静", "13900000007", (), ("D-CGW",)),
+        AccountPlan(Role.DEPARTMENT_OFFICER, "officer2", "何明", "13900000011", (), ("D-ZJW",)),
+        AccountPlan(Role.DEPARTMENT_HEAD, "depthead", "钱卫国", "13900000012", (), ("D-CGW",)),
         AccountPlan(Role.MEMBER_UNIT_CONTACT, "unitcontact", "郑伟", "13900000008", (C2,)),
     ]
     if streets > 1:

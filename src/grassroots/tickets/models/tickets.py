@@ -311,6 +311,7 @@ class EventKind(models.TextChoices):
     SUPERVISION_ANSWERED = "supervision_answered", _("回复督办")
     WARNED = "warned", _("临期预警")
     OVERDUE = "overdue", _("超期")
+    WHISTLE = "whistle", _("吹哨报到")
 
 
 class TicketEventQuerySet(models.QuerySet["TicketEvent"]):

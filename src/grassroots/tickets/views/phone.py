@@ -59,10 +59,12 @@ from ..models.tickets import late_q
 from ..photos import MAX_PHOTOS
 from ..rules import SUBMITTER_ROLES
 from ..selectors import (
+    NOTE_HIDDEN_FROM_RESIDENT,
     available_actions,
     category_tree,
     handling_queue,
     is_selectable,
+    resident_sees,
     sees_contact,
     submission_photos,
     tickets_for,
@@ -72,22 +74,6 @@ from ..selectors import (
 MINE_PAGE_SIZE = 20
 QUEUE_LIMIT = 100
 BUILDINGS_LIMIT = 500
-
-# What a resident's timeline leaves out: the sweep's marks and the staff's internal traffic
-# (supervision, extension requests); an approved extension is told to them.
-HIDDEN_FROM_RESIDENT = frozenset(
-    {
-        EventKind.WARNED,
-        EventKind.OVERDUE,
-        EventKind.SUPERVISED,
-        EventKind.SUPERVISION_ANSWERED,
-        EventKind.EXTENSION_REQUESTED,
-        EventKind.EXTENSION_REFUSED,
-    }
-)
-# Shown to a resident without their note: instructions and reasons between units.
-NOTE_HIDDEN_FROM_RESIDENT = frozenset({EventKind.DISPATCHED, EventKind.RETURNED})
-
 
 # ---------------------------------------------------------------------------------------------
 # who may open which page
@@ -334,7 +320,7 @@ def _timeline_rows(ticket: Ticket, *, for_resident: bool) -> list[TimelineRow]:
     (to staff), so an anonymous requester's name never reaches the handlers through it."""
     rows = []
     for event in timeline(ticket):
-        if for_resident and event.kind in HIDDEN_FROM_RESIDENT:
+        if for_resident and not resident_sees(event):
             continue
         # A dispatch's unit is the one it went to, said by its details (派至).
         unit = (

@@ -22,6 +22,7 @@ from grassroots.territory.demo import (
 )
 from grassroots.territory.models import Area
 from grassroots.tickets.demo import load_demo_tickets
+from grassroots.whistles.demo import load_demo_whistles
 
 COUNT_LABELS = [
     ("areas", "辖区节点 areas"),
@@ -33,6 +34,7 @@ COUNT_LABELS = [
     ("links", "党员联系户 household links"),
     ("accounts", "账号 accounts"),
     ("tickets", "工单 tickets"),
+    ("whistles", "吹哨 whistles"),
 ]
 
 
@@ -69,6 +71,8 @@ class Command(BaseCommand):
                 # Requests over the last months, so that queues and the 三率 are alive.
                 tickets_started = time.monotonic()
                 counts |= load_demo_tickets(seed=options["seed"])
+                # Whistles on some of those tickets, with departments answering (吹哨报到).
+                counts |= load_demo_whistles(seed=options["seed"])
                 tickets_elapsed = time.monotonic() - tickets_started
             elapsed = time.monotonic() - started
             self.stdout.write(
