@@ -12,6 +12,7 @@ from grassroots.territory.api import router as territory_router
 from grassroots.tickets.api import router as tickets_router
 from grassroots.tickets.rates_api import router as rates_router
 from grassroots.whistles.api import router as whistles_router
+from grassroots.whistles.supervision_api import router as supervision_router
 
 api = NinjaAPI(
     title="Grassroots API",
@@ -29,4 +30,6 @@ api.add_router("", party_router)
 api.add_router("", alliance_router)
 api.add_router("", tickets_router)
 api.add_router("", rates_router)
+# Flags and measures first: `/whistles/flags` is not a whistle number.
+api.add_router("", supervision_router)
 api.add_router("", whistles_router)

@@ -18,7 +18,7 @@ from grassroots.tickets.models import EventKind, Ticket, TicketEvent
 
 from . import notify
 from .models import Flag, FlagKind, Summons, SummonsState, WhistleEventKind
-from .services import _event, no_show_detail, raise_flag
+from .services.common import _event, no_show_detail, raise_flag
 
 BATCH = 500
 # Tickets handed over within this window are looked at again (a missed sweep catches up).
