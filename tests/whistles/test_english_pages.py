@@ -12,7 +12,7 @@ from django.test import Client
 from grassroots.accounts.models import User
 from grassroots.territory.models import Area, Department
 from grassroots.whistles import services as ws
-from grassroots.whistles.models import Whistle
+from grassroots.whistles.models import Flag, Whistle
 from grassroots.whistles.selectors import find_summons
 from grassroots.whistles.sweep import sweep_whistles
 
@@ -75,5 +75,10 @@ def test_whistle_pages_in_english(
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     if path == "detail":
         path = f"/workbench/whistles/{lived.number}/"
-    typed = [*TYPED, lived.title, *lived.events.values_list("note", flat=True)]
+    typed = [
+        *TYPED,
+        lived.title,
+        *lived.events.values_list("note", flat=True),
+        *Flag.objects.values_list("detail", flat=True),
+    ]
     assert chinese_left(client, path, typed) == []

@@ -48,7 +48,12 @@ from .models import (
     WhistleReason,
     WhistleState,
 )
-from .services import no_show_detail, report_in_deadline_info, ticket_event_fields
+from .services import (
+    escalation_note,
+    no_show_detail,
+    report_in_deadline_info,
+    ticket_event_fields,
+)
 
 log = logging.getLogger(__name__)
 
@@ -535,7 +540,7 @@ def _write(scripts: list[Script]) -> dict[str, int]:
                 event.whistle = whistle
                 event.summons = event.summons
                 if event.note == "{no_show}" and event.summons is not None:
-                    event.note = no_show_detail(event.summons)
+                    event.note = escalation_note(event.summons)
             script.events.sort(key=lambda e: e.created_at)
             WhistleEvent.objects.bulk_create(script.events)
             if whistle.ticket_id is not None:

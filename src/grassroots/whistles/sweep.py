@@ -18,7 +18,7 @@ from grassroots.tickets.models import EventKind, Ticket, TicketEvent
 
 from . import notify
 from .models import Flag, FlagKind, Summons, SummonsState, WhistleEventKind
-from .services.common import _event, no_show_detail, raise_flag
+from .services.common import _event, escalation_note, no_show_detail, raise_flag
 
 BATCH = 500
 # Tickets handed over within this window are looked at again (a missed sweep catches up).
@@ -61,7 +61,7 @@ def escalate(now: datetime) -> int:
             ).update(escalated_at=now):
                 continue
             whistle = summons.whistle
-            _event(whistle, WhistleEventKind.ESCALATED, None, no_show_detail(summons),
+            _event(whistle, WhistleEventKind.ESCALATED, None, escalation_note(summons),
                    summons=summons, at=now)  # fmt: skip
             raise_flag(
                 FlagKind.NO_SHOW,

@@ -218,6 +218,12 @@ def raise_flag(
         return None
 
 
+def escalation_note(summons: Summons) -> str:
+    """The timeline's line when a summons passes its deadline (the row names the department)."""
+    when = timezone.localtime(summons.report_by).strftime("%m-%d %H:%M")
+    return _("报到时限 %(at)s 已过，仍未报到。") % {"at": when}
+
+
 def no_show_detail(summons: Summons) -> str:
     return _("%(dept)s 未在报到时限（%(at)s）前报到 %(whistle)s。") % {
         "dept": summons.department,
