@@ -83,3 +83,19 @@ def from_django_validation(exc: Exception) -> ValidationFailed:
         }
         return ValidationFailed(fields=fields)
     return ValidationFailed(" ".join(exc.messages))
+
+
+def field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(fields={field: [message]})
+
+
+def clean_text(value: str | None, field: str, *, required: bool, limit: int, label: str) -> str:
+    """A text input stripped; "请填写…" when required and empty, "…不能超过 N 个字" when long."""
+    text = (value or "").strip()
+    if required and not text:
+        raise field_error(field, str(_("请填写%(label)s。")) % {"label": label})
+    if len(text) > limit:
+        raise field_error(
+            field, str(_("%(label)s不能超过 %(n)d 个字。")) % {"label": label, "n": limit}
+        )
+    return text

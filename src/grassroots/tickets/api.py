@@ -5,12 +5,9 @@ scope (`find_ticket`: invisible is 404), call one service, answer the ticket as 
 it. Lists page by keyset on (created_at, id), so page 1000 costs what page 1 does.
 """
 
-import base64
-import binascii
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
@@ -23,6 +20,7 @@ from pydantic import Field
 from grassroots.accounts.models import Role
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.errors import NotFound, ValidationFailed
+from grassroots.core.pages import PageQuery, keyset_page
 from grassroots.territory.models import Area, Department
 
 from . import services
@@ -295,7 +293,7 @@ def ticket_create(
 MAX_LIMIT = 200
 
 
-class TicketFilter(Schema):
+class TicketFilter(PageQuery):
     state: TicketState | None = None
     category: str = Field(default="", description="类别编码：该类别及其下级")
     unit: str = Field(default="", description="承办单位：辖区编码（含下级）或职能部门编码")
@@ -305,29 +303,9 @@ class TicketFilter(Schema):
     )
     created_after: date | None = Field(default=None, description="提交日期不早于（含当天）")
     created_before: date | None = Field(default=None, description="提交日期不晚于（含当天）")
-    cursor: str = Field(default="", description="上一页返回的 next_cursor；不填为第一页")
     limit: int = Field(
         default=50, description="每页条数", json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT}
     )
-
-
-def _encode_cursor(ticket: Ticket) -> str:
-    raw = f"{ticket.created_at.isoformat()}|{ticket.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, pk = raw.split("|")
-        created_at = datetime.fromisoformat(at)
-        if created_at.tzinfo is None:
-            raise ValueError(cursor)
-        return created_at, int(pk)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValidationFailed(
-            fields={"cursor": [_("分页游标无效，请从第一页重新开始。")]}
-        ) from exc
 
 
 @router.get(
@@ -338,11 +316,6 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     "直到它为空。居民只看到自己的诉求；工作人员看到辖区内的，或派给本单位的。",
 )
 def ticket_list(request: AuthedRequest, filters: Query[TicketFilter]) -> dict[str, Any]:
-    if not 1 <= filters.limit <= MAX_LIMIT:
-        raise ValidationFailed(
-            fields={"limit": [_("每页条数须在 1 至 %(n)d 之间。") % {"n": MAX_LIMIT}]}
-        )
-    after = _decode_cursor(filters.cursor) if filters.cursor else None
     wanted = TicketFilters(
         state=filters.state.value if filters.state else "",
         category=filters.category.strip(),
@@ -352,14 +325,9 @@ def ticket_list(request: AuthedRequest, filters: Query[TicketFilter]) -> dict[st
         created_after=filters.created_after,
         created_before=filters.created_before,
     )
-    qs = filter_tickets(tickets_for(request.user), wanted).order_by("-created_at", "-id")
-    if after is not None:
-        at, pk = after
-        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
-    rows = list(qs[: filters.limit + 1])
-    more = len(rows) > filters.limit
-    rows = rows[: filters.limit]
-    return {"items": rows, "next_cursor": _encode_cursor(rows[-1]) if more else None}
+    qs = filter_tickets(tickets_for(request.user), wanted)
+    rows, cursor = keyset_page(qs, filters.cursor, filters.limit, max_limit=MAX_LIMIT)
+    return {"items": rows, "next_cursor": cursor}
 
 
 DETAIL_ERRORS = {401: ErrorOut, 404: ErrorOut}

@@ -7,23 +7,21 @@ scope (`find_whistle`: invisible is 404), then one service, which judges side an
 400, 409). A summons is addressed by its department's id, as the desk pages do.
 """
 
-import base64
-import binascii
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, get_origin
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from grassroots.accounts.models import DEPARTMENT_ROLES, User
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.errors import Forbidden, NotFound, ValidationFailed
+from grassroots.core.pages import PageQuery, keyset_page
 from grassroots.tickets.api import JsonOrForm, JsonOrFormModel
 from grassroots.tickets.models import Ticket
 from grassroots.tickets.photos import CleanPhoto, clean_photos
@@ -32,7 +30,6 @@ from grassroots.tickets.services import find_ticket
 
 from . import services
 from .models import (
-    Flag,
     Summons,
     SummonsState,
     Whistle,
@@ -273,51 +270,6 @@ def _answer(user: User, whistle: Whistle) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# keyset pages on (created_at, id), newest first: page 1000 costs what page 1 does
-
-
-class Page(Schema):
-    cursor: str = Field(default="", description="上一页返回的 next_cursor；不填为第一页")
-    limit: int = Field(
-        default=50, description="每页条数", json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT}
-    )
-
-
-def _encode_cursor(row: Whistle | Flag) -> str:
-    raw = f"{row.created_at.isoformat()}|{row.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, pk = raw.split("|")
-        created_at = datetime.fromisoformat(at)
-        if created_at.tzinfo is None:
-            raise ValueError(cursor)
-        return created_at, int(pk)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValidationFailed(
-            fields={"cursor": [_("分页游标无效，请从第一页重新开始。")]}
-        ) from exc
-
-
-def _page(rows: QuerySet[Any], page: Page) -> tuple[list[Any], str | None]:
-    if not 1 <= page.limit <= MAX_LIMIT:
-        raise ValidationFailed(
-            fields={"limit": [_("每页条数须在 1 至 %(n)d 之间。") % {"n": MAX_LIMIT}]}
-        )
-    rows = rows.order_by("-created_at", "-id")
-    if page.cursor:
-        at, pk = _decode_cursor(page.cursor)
-        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
-    found = list(rows[: page.limit + 1])
-    more = len(found) > page.limit
-    found = found[: page.limit]
-    return found, _encode_cursor(found[-1]) if more else None
-
-
-# ---------------------------------------------------------------------------------------------
 # blow
 
 BLOW_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -375,7 +327,7 @@ def whistle_blow(
 # read
 
 
-class WhistleFilter(Page):
+class WhistleFilter(PageQuery):
     state: WhistleState | None = Field(default=None, description="open 进行中 / solved 已解决")
     kind: WhistleKind | None = Field(default=None, description="哨类")
     ticket: str = Field(default="", description="关联的工单号")
@@ -398,7 +350,7 @@ def whistle_list(request: AuthedRequest, filters: Query[WhistleFilter]) -> dict[
         rows = rows.filter(kind=filters.kind)
     if filters.ticket.strip():
         rows = rows.filter(ticket__number=filters.ticket.strip())
-    found, cursor = _page(rows, filters)
+    found, cursor = keyset_page(rows, filters.cursor, filters.limit)
     return {"items": [_row(w) for w in found], "next_cursor": cursor}
 
 

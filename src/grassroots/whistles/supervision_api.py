@@ -9,13 +9,14 @@ from pydantic import Field
 
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.errors import NotFound
+from grassroots.core.pages import PageQuery, keyset_page
 from grassroots.core.scoping import get_visible
 from grassroots.territory.models import Department
 from grassroots.tickets.rates import parse_month
 from grassroots.tickets.schemas import ErrorOut
 
 from . import services
-from .api import ACTION_ERRORS, READ_ERRORS, Page, _page, _reader, _unit
+from .api import ACTION_ERRORS, READ_ERRORS, _reader, _unit
 from .measures import department_measures
 from .models import Flag
 from .schemas import DepartmentMeasuresOut, FlagClearIn, FlagOut, FlagPageOut
@@ -24,7 +25,7 @@ from .selectors import flags_for
 router = Router(tags=["whistles"])
 
 
-class FlagFilter(Page):
+class FlagFilter(PageQuery):
     state: Literal["open", "cleared", "all"] = Field(
         default="open", description="open 待处理 / cleared 已核查 / all 全部"
     )
@@ -63,7 +64,7 @@ def flag_list(request: AuthedRequest, filters: Query[FlagFilter]) -> dict[str, A
     user = _reader(request)
     state = "" if filters.state == "all" else filters.state
     rows = flags_for(user, state=state).select_related("cleared_by")
-    found, cursor = _page(rows, filters)
+    found, cursor = keyset_page(rows, filters.cursor, filters.limit)
     return {"items": [_flag(f) for f in found], "next_cursor": cursor}
 
 

@@ -16,10 +16,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -39,6 +37,7 @@ from grassroots.tickets.rates import current_month, parse_month, recent_months
 from grassroots.tickets.services import find_ticket
 from grassroots.tickets.templatetags.deadlines import deadline
 from grassroots.tickets.views.desk import span
+from grassroots.tickets.views.photos import serve_photo
 
 from . import measures, selectors, services
 from .forms import (
@@ -430,36 +429,14 @@ def _act(request: AuthedRequest, whistle: Whistle) -> HttpResponse:
 # photos
 
 
-def _viewer(request: HttpRequest) -> Any:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    if header.startswith("Bearer "):
-        from grassroots.accounts.services import token_authenticate
-
-        return token_authenticate(header.removeprefix("Bearer ").strip())
-    user = request.user
-    return user if user.is_authenticated else None
-
-
 def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A scene or action photo, only to those who may see its whistle (personal data)."""
-    viewer = _viewer(request)
-    if viewer is None:
-        if "HTTP_AUTHORIZATION" in request.META:
-            raise Http404
-        return redirect_to_login(request.get_full_path())
-    row = WhistlePhoto.objects.filter(
-        pk=pk, whistle__in=Whistle.objects.visible_to(viewer).values("pk")
-    ).first()
-    if row is None:
-        raise Http404
-    try:
-        handle = row.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=row.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_photo(
+        request,
+        lambda viewer: WhistlePhoto.objects.filter(
+            pk=pk, whistle__in=Whistle.objects.visible_to(viewer).values("pk")
+        ).first(),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.core.audit import audit_log
-from grassroots.core.errors import Conflict, NotFound, ValidationFailed
+from grassroots.core.errors import Conflict, NotFound, ValidationFailed, clean_text, field_error
 from grassroots.core.worktime import deadline_info
 from grassroots.territory.models import Area, AreaKind, Department
 
@@ -45,21 +45,13 @@ MAX_EXTENSION_WORKING_DAYS = 10  # Shandong practice (DOMAIN.md §2): at most 10
 # helpers
 
 
+# Shared with the other service modules of this app.
+_fail = field_error
+_text = clean_text
+
+
 def _now() -> datetime:
     return timezone.now()
-
-
-def _fail(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(fields={field: [message]})
-
-
-def _text(value: str | None, field: str, *, required: bool, limit: int, label: str) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise _fail(field, _("请填写%(label)s。") % {"label": label})
-    if len(text) > limit:
-        raise _fail(field, _("%(label)s不能超过 %(n)d 个字。") % {"label": label, "n": limit})
-    return text
 
 
 def _wrong_state(ticket: Ticket, action: str) -> ValidationFailed:

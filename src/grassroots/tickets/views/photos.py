@@ -3,6 +3,7 @@ in by session (pages) or by an API token (the photo URLs the API hands out)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
@@ -21,15 +22,15 @@ def _viewer(request: HttpRequest) -> Any:
     return user if user.is_authenticated else None
 
 
-def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
+def serve_photo(request: HttpRequest, find: Callable[[Any], Any]) -> HttpResponseBase:
+    """A stored photo, to a viewer (session or API token) for whom `find(viewer)` returns its
+    row; 404 otherwise, so its existence does not leak. Private to the browser's cache."""
     viewer = _viewer(request)
     if viewer is None:
         if "HTTP_AUTHORIZATION" in request.META:
             raise Http404
         return redirect_to_login(request.get_full_path())
-    row = TicketPhoto.objects.filter(
-        pk=pk, ticket__in=Ticket.objects.visible_to(viewer).values("pk")
-    ).first()
+    row = find(viewer)
     if row is None:
         raise Http404
     try:
@@ -40,3 +41,12 @@ def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
+    return serve_photo(
+        request,
+        lambda viewer: TicketPhoto.objects.filter(
+            pk=pk, ticket__in=Ticket.objects.visible_to(viewer).values("pk")
+        ).first(),
+    )

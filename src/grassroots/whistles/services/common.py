@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.core.audit import audit_log
-from grassroots.core.errors import Conflict, ValidationFailed
+from grassroots.core.errors import Conflict, ValidationFailed, clean_text, field_error
 from grassroots.core.worktime import Deadline, deadline_info
 from grassroots.territory.models import Area, AreaKind, Department
 from grassroots.tickets.models import EventKind, Ticket, TicketEvent
@@ -42,21 +42,13 @@ WHISTLER_AREA_KINDS = (AreaKind.STREET, AreaKind.TOWNSHIP, AreaKind.COMMUNITY, A
 # helpers
 
 
+# Shared with the other service modules of this app.
+_fail = field_error
+_text = clean_text
+
+
 def _now() -> datetime:
     return timezone.now()
-
-
-def _fail(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(fields={field: [message]})
-
-
-def _text(value: str | None, field: str, *, required: bool, limit: int, label: str) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise _fail(field, _("请填写%(label)s。") % {"label": label})
-    if len(text) > limit:
-        raise _fail(field, _("%(label)s不能超过 %(n)d 个字。") % {"label": label, "n": limit})
-    return text
 
 
 def report_in_deadline_info(kind: str, start: datetime) -> Deadline:
