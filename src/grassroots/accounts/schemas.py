@@ -4,8 +4,10 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from grassroots.core.api import InputSchema
 
-class TokenIn(Schema):
+
+class TokenIn(InputSchema):
     username: str = Field(min_length=1, max_length=150, description="用户名或手机号")
     password: str = Field(min_length=1, max_length=128)
     otp: str | None = Field(default=None, max_length=6, description="已绑定验证器的工作人员须提供")
@@ -46,7 +48,7 @@ class MeOut(Schema):
     scope_departments: list[ScopeNode]
 
 
-class RevealIn(Schema):
+class RevealIn(InputSchema):
     field: Literal["mobile"]
 
 

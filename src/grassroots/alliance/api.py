@@ -2,10 +2,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router
+from ninja.pagination import paginate
 from pydantic import Field
 
+from grassroots.core.api import InputSchema, LimitOffset, errors
 from grassroots.core.scoping import get_visible
 from grassroots.party.models import PartyOrg
 from grassroots.territory.models import Area
@@ -24,13 +25,20 @@ def _units_for(user: Any, *, area: Area | None = None) -> QuerySet[MemberUnit]:
     return qs.order_by("name", "id")
 
 
-class MemberUnitFilter(Schema):
+class MemberUnitFilter(InputSchema):
     area: int | None = Field(default=None, description="辖区 id：登记在该辖区及其下级的单位")
     kind: MemberUnitKind | None = None
 
 
-@router.get("/member-units", response=list[MemberUnitOut], summary="我可见的驻区单位")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/member-units",
+    response={200: list[MemberUnitOut], **errors(400, 401, 404)},
+    summary="我可见的驻区单位",
+    description="调用者可见的驻区单位（区域化党建联盟的成员单位），按名称排列；可按辖区"
+    "（`area`，含下级，看不到的辖区 404）或类型（`kind`）筛选。"
+    "按 `limit`（每页条数，最多 500）和 `offset`（跳过的条数）分页，`count` 为总数。",
+)
+@paginate(LimitOffset)
 def member_unit_list(
     request: HttpRequest, filters: Query[MemberUnitFilter]
 ) -> QuerySet[MemberUnit]:
@@ -41,7 +49,12 @@ def member_unit_list(
     return qs
 
 
-@router.get("/member-units/{unit_id}", response=MemberUnitDetailOut, summary="驻区单位详情")
+@router.get(
+    "/member-units/{unit_id}",
+    response={200: MemberUnitDetailOut, **errors(400, 401, 404)},
+    summary="驻区单位详情",
+    description="一个驻区单位，含调用者可见的、属于它的党组织。看不到的单位 404。",
+)
 def member_unit_detail(request: HttpRequest, unit_id: int) -> MemberUnit:
     unit: MemberUnit = get_visible(_units_for(request.user), request.user, pk=unit_id)
     unit.visible_party_orgs = list(  # type: ignore[attr-defined]

@@ -1,10 +1,11 @@
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router
+from ninja.pagination import paginate
 from pydantic import Field
 
+from grassroots.core.api import InputSchema, LimitOffset, errors
 from grassroots.core.scoping import get_visible
 from grassroots.territory.models import Area
 
@@ -25,14 +26,22 @@ def _orgs(request: HttpRequest) -> QuerySet[PartyOrg]:
     return orgs_for(request.user).annotate(parent_pk=Subquery(parent_pk))
 
 
-class PartyOrgFilter(Schema):
+class PartyOrgFilter(InputSchema):
     area: int | None = Field(default=None, description="辖区 id：只列出该辖区及其下级的党组织")
     parent: int | None = Field(default=None, description="党组织 id：只列出它的下一级")
     kind: OrgKind | None = None
 
 
-@router.get("/party-orgs", response=list[PartyOrgOut], summary="我可见的党组织")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/party-orgs",
+    response={200: list[PartyOrgOut], **errors(400, 401, 404)},
+    summary="我可见的党组织",
+    description="调用者可见的党组织（党工委、党委、总支、支部、党小组），按树的顺序排列；"
+    "可按辖区（`area`，含下级）、上级组织（`parent`，只列下一级）或类型（`kind`）筛选，"
+    "看不到的辖区或组织 404。"
+    "按 `limit`（每页条数，最多 500）和 `offset`（跳过的条数）分页，`count` 为总数。",
+)
+@paginate(LimitOffset)
 def party_org_list(request: HttpRequest, filters: Query[PartyOrgFilter]) -> QuerySet[PartyOrg]:
     user = request.user
     qs = _orgs(request)
@@ -47,7 +56,13 @@ def party_org_list(request: HttpRequest, filters: Query[PartyOrgFilter]) -> Quer
     return qs
 
 
-@router.get("/party-orgs/{org_id}", response=PartyOrgDetailOut, summary="党组织详情")
+@router.get(
+    "/party-orgs/{org_id}",
+    response={200: PartyOrgDetailOut, **errors(400, 401, 404)},
+    summary="党组织详情",
+    description="一个党组织：书记、委员、任期，以及按《支部工作条例》检查的结果。"
+    "看不到的组织 404。",
+)
 def party_org_detail(request: HttpRequest, org_id: int) -> PartyOrg:
     org: PartyOrg = get_visible(
         _orgs(request).prefetch_related("committee"), request.user, pk=org_id
@@ -56,7 +71,7 @@ def party_org_detail(request: HttpRequest, org_id: int) -> PartyOrg:
     return org
 
 
-class MemberFilter(Schema):
+class MemberFilter(InputSchema):
     branch: int | None = Field(
         default=None, description="党组织 id：该组织及其下级的党员；党小组则为小组成员"
     )
@@ -64,8 +79,15 @@ class MemberFilter(Schema):
     status: MemberStatus | None = None
 
 
-@router.get("/members", response=list[MemberOut], summary="我可见的党员")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/members",
+    response={200: list[MemberOut], **errors(400, 401, 404)},
+    summary="我可见的党员",
+    description="调用者可见的党员；可按党组织（`branch`，含下级；党小组则为小组成员）、辖区"
+    "（`area`，含下级）或状态（`status`）筛选，看不到的组织或辖区 404。"
+    "按 `limit`（每页条数，最多 500）和 `offset`（跳过的条数）分页，`count` 为总数。",
+)
+@paginate(LimitOffset)
 def member_list(request: HttpRequest, filters: Query[MemberFilter]) -> QuerySet[PartyMember]:
     user = request.user
     org = get_visible(PartyOrg.objects, user, pk=filters.branch) if filters.branch else None
@@ -80,6 +102,11 @@ def member_list(request: HttpRequest, filters: Query[MemberFilter]) -> QuerySet[
     return qs
 
 
-@router.get("/members/{member_id}", response=MemberOut, summary="党员详情")
+@router.get(
+    "/members/{member_id}",
+    response={200: MemberOut, **errors(400, 401, 404)},
+    summary="党员详情",
+    description="一名党员。看不到的党员 404。",
+)
 def member_detail(request: HttpRequest, member_id: int) -> PartyMember:
     return get_visible(members_for(request.user), request.user, pk=member_id)

@@ -4,11 +4,12 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router
+from ninja.pagination import paginate
 from pydantic import Field
 
 from grassroots.accounts.models import Role
+from grassroots.core.api import InputSchema, LimitOffset, errors
 from grassroots.core.errors import ValidationFailed
 from grassroots.core.scoping import get_visible, scope_of, under_paths
 from grassroots.party.selectors import links_for
@@ -36,40 +37,63 @@ from .selectors import area_tree, areas_for, departments_for, households_for, re
 router = Router(tags=["territory"])
 
 
-class AreaFilter(Schema):
+class AreaFilter(InputSchema):
     parent: int | None = Field(default=None, description="只列出该节点的下一级")
     kind: AreaKind | None = None
 
 
-@router.get("/areas", response=list[AreaOut], summary="我可见的辖区")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/areas",
+    response={200: list[AreaOut], **errors(400, 401, 404)},
+    summary="我可见的辖区",
+    description="调用者管辖范围内的辖区（区、街道、社区/村、网格、楼栋），按树的顺序排列；"
+    "可只列出某个节点的下一级（`parent`，看不到的节点 404）或某一层级（`kind`）。"
+    "按 `limit`（每页条数，最多 500）和 `offset`（跳过的条数）分页，`count` 为总数。",
+)
+@paginate(LimitOffset)
 def area_list(request: HttpRequest, filters: Query[AreaFilter]) -> QuerySet[Area]:
     parent = get_visible(Area.objects, request.user, pk=filters.parent) if filters.parent else None
     return areas_for(request.user, parent=parent, kind=filters.kind)
 
 
-@router.get("/areas/{area_id}", response=AreaOut, summary="辖区详情")
+@router.get(
+    "/areas/{area_id}",
+    response={200: AreaOut, **errors(400, 401, 404)},
+    summary="辖区详情",
+    description="一个辖区，含上级 id、是否有下级和边界（GeoJSON）。看不到的辖区 404。",
+)
 def area_detail(request: HttpRequest, area_id: int) -> Area:
     return get_visible(areas_for(request.user), request.user, pk=area_id)
 
 
-@router.get("/departments", response=list[DepartmentOut], summary="我可见的职能部门")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/departments",
+    response={200: list[DepartmentOut], **errors(400, 401)},
+    summary="我可见的职能部门",
+    description="调用者可见的职能部门，按编码排列。"
+    "按 `limit`（每页条数，最多 500）和 `offset`（跳过的条数）分页，`count` 为总数。",
+)
+@paginate(LimitOffset)
 def department_list(request: HttpRequest) -> QuerySet[Department]:
     return departments_for(request.user)
 
 
-@router.get("/departments/{department_id}", response=DepartmentOut, summary="职能部门详情")
+@router.get(
+    "/departments/{department_id}",
+    response={200: DepartmentOut, **errors(400, 401, 404)},
+    summary="职能部门详情",
+    description="一个职能部门。看不到的部门 404。",
+)
 def department_detail(request: HttpRequest, department_id: int) -> Department:
     return get_visible(Department.objects, request.user, pk=department_id)
 
 
 @router.get(
     "/areas/{area_id}/tree",
-    response=list[AreaTreeNodeOut],
+    response={200: list[AreaTreeNodeOut], **errors(400, 401, 404)},
     summary="辖区下级树（含住户数、居民数）",
     description="返回所查询辖区及其下级的扁平列表，按树的顺序排列（上级在前），"
-    "可用 `parent_id` 与 `depth` 还原层级。",
+    "可用 `parent_id` 与 `depth` 还原层级。看不到的辖区 404。",
 )
 def area_subtree(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
     root = get_visible(Area.objects, request.user, pk=area_id)
@@ -92,7 +116,7 @@ def area_subtree(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
 # --- households and residents ------------------------------------------------------------------
 
 
-class HouseholdFilter(Schema):
+class HouseholdFilter(InputSchema):
     area: int | None = Field(default=None, description="辖区 id：只列出该辖区及其下级的住户")
     building: int | None = Field(default=None, description="楼栋 id：只列出该楼栋的住户")
 
@@ -111,8 +135,15 @@ def _households(request: HttpRequest, area: Area | None = None) -> QuerySet[Hous
     )
 
 
-@router.get("/households", response=list[HouseholdOut], summary="我可见的住户")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/households",
+    response={200: list[HouseholdOut], **errors(400, 401, 404)},
+    summary="我可见的住户",
+    description="调用者管辖范围内的住户，含居民人数；可按辖区（`area`，含下级）或楼栋（`building`）"
+    "筛选，看不到的辖区或楼栋 404，`building` 不是楼栋为 400。"
+    "按 `limit`（每页条数，最多 500）和 `offset`（跳过的条数）分页，`count` 为总数。",
+)
+@paginate(LimitOffset)
 def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> QuerySet[Household]:
     area = get_visible(Area.objects, request.user, pk=filters.area) if filters.area else None
     qs = _households(request, area)
@@ -124,7 +155,12 @@ def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> Que
     return qs
 
 
-@router.get("/households/{household_id}", response=HouseholdDetailOut, summary="住户详情")
+@router.get(
+    "/households/{household_id}",
+    response={200: HouseholdDetailOut, **errors(400, 401, 404)},
+    summary="住户详情",
+    description="一户：所在楼栋、居民人数和联系这户的党员。看不到的住户 404。",
+)
 def household_detail(request: HttpRequest, household_id: int) -> Household:
     household: Household = get_visible(_households(request), request.user, pk=household_id)
     household.linked_members = [  # type: ignore[attr-defined]
@@ -133,7 +169,7 @@ def household_detail(request: HttpRequest, household_id: int) -> Household:
     return household
 
 
-class ResidentFilter(Schema):
+class ResidentFilter(InputSchema):
     area: int | None = Field(default=None, description="辖区 id：只列出该辖区及其下级的居民")
     household: int | None = Field(default=None, description="住户 id")
     tag: ResidentTagKind | None = Field(
@@ -155,8 +191,16 @@ def _may_see_tag(user: Any, tag: str) -> Q:
     return Q(pk__in=[]) if inside is None else inside
 
 
-@router.get("/residents", response=list[ResidentOut], summary="我可见的居民")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/residents",
+    response={200: list[ResidentOut], **errors(400, 401, 404)},
+    summary="我可见的居民",
+    description="调用者管辖范围内的居民，证件号和手机号脱敏；可按辖区（`area`，含下级）、住户"
+    "（`household`）或标签（`tag`）筛选，看不到的辖区或住户 404。"
+    "敏感标签只对本社区的工作人员显示，按敏感标签筛选也只筛出这些居民。"
+    "按 `limit`（每页条数，最多 500）和 `offset`（跳过的条数）分页，`count` 为总数。",
+)
+@paginate(LimitOffset)
 def resident_list(request: HttpRequest, filters: Query[ResidentFilter]) -> QuerySet[Resident]:
     user = request.user
     area = get_visible(Area.objects, user, pk=filters.area) if filters.area else None
@@ -169,6 +213,12 @@ def resident_list(request: HttpRequest, filters: Query[ResidentFilter]) -> Query
     return qs
 
 
-@router.get("/residents/{resident_id}", response=ResidentDetailOut, summary="居民详情")
+@router.get(
+    "/residents/{resident_id}",
+    response={200: ResidentDetailOut, **errors(400, 401, 404)},
+    summary="居民详情",
+    description="一位居民，证件号和手机号脱敏，敏感标签只对本社区的工作人员显示。"
+    "看不到的居民 404。",
+)
 def resident_detail(request: HttpRequest, resident_id: int) -> Resident:
     return get_visible(residents_for(request.user), request.user, pk=resident_id)

@@ -5,20 +5,21 @@ scope (`find_ticket`: invisible is 404), call one service, answer the ticket as 
 it. Lists page by keyset on (created_at, id), so page 1000 costs what page 1 does.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.params.models import Body, BodyModel, Header
 from pydantic import Field
 
 from grassroots.accounts.models import Role
 from grassroots.accounts.typing import AuthedRequest
+from grassroots.core.api import ErrorOut, HeaderText, InputSchema, Number, errors
 from grassroots.core.errors import NotFound, ValidationFailed
 from grassroots.core.pages import PageQuery, keyset_page
 from grassroots.territory.models import Area, Department
@@ -31,7 +32,6 @@ from .schemas import (
     ApproveExtensionIn,
     CategoryOut,
     DispatchIn,
-    ErrorOut,
     ExtendIn,
     MergeIn,
     RejectIn,
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 router = Router(tags=["tickets"])
 
 
-class CategoryFilter(Schema):
+class CategoryFilter(InputSchema):
     q: str = Field(
         default="",
         max_length=50,
@@ -75,7 +75,7 @@ class CategoryFilter(Schema):
 
 @router.get(
     "/categories",
-    response=list[CategoryOut],
+    response={200: list[CategoryOut], **errors(400, 401)},
     summary="诉求类别（派单目录）",
     description="启用的类别，扁平列表，按树的顺序排列（上级在前）；末级类别带处理层级和时限标准。"
     "每个分组下至少有一个可选的末级类别。",
@@ -258,7 +258,7 @@ def ticket_create(
     request: AuthedRequest,
     payload: Annotated[TicketIn, json_or_form("诉求内容")],
     idempotency_key: Annotated[
-        str,
+        HeaderText,
         Header(
             "",
             alias="Idempotency-Key",
@@ -291,9 +291,10 @@ def ticket_create(
 # list, detail
 
 MAX_LIMIT = 200
+FIRST_DAY, LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=1)
 
 
-class TicketFilter(PageQuery):
+class TicketFilter(InputSchema, PageQuery):
     state: TicketState | None = None
     category: str = Field(default="", description="类别编码：该类别及其下级")
     unit: str = Field(default="", description="承办单位：辖区编码（含下级）或职能部门编码")
@@ -301,8 +302,14 @@ class TicketFilter(PageQuery):
     supervised: bool | None = Field(
         default=None, description="true 只看被督办且未办结的，false 只看未被督办的"
     )
-    created_after: date | None = Field(default=None, description="提交日期不早于（含当天）")
-    created_before: date | None = Field(default=None, description="提交日期不晚于（含当天）")
+    # A day's start in Beijing, in UTC, and the day after `created_before`, must still be dates:
+    # on the first and the last day of the calendar they overflowed (a 500).
+    created_after: date | None = Field(
+        default=None, ge=FIRST_DAY, le=LAST_DAY, description="提交日期不早于（含当天）"
+    )
+    created_before: date | None = Field(
+        default=None, ge=FIRST_DAY, le=LAST_DAY, description="提交日期不晚于（含当天）"
+    )
     limit: int = Field(
         default=50, description="每页条数", json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT}
     )
@@ -340,7 +347,7 @@ DETAIL_ERRORS = {401: ErrorOut, 404: ErrorOut}
     description="含两个时限、办理记录（时间线）、照片和调用者现在可以进行的操作。"
     "诉求人的联系方式只对本人、以及在未要求保密时对工作人员显示，手机号总是脱敏的。",
 )
-def ticket_detail(request: AuthedRequest, number: str) -> TicketView:
+def ticket_detail(request: AuthedRequest, number: Number) -> TicketView:
     return _view(request.user, services.find_ticket(request.user, number))
 
 
@@ -389,7 +396,7 @@ def action(path: str, summary: str, description: str, **extra: Any) -> Any:
     "把待派单（含被退回）的工单派给网格、社区（村）、街道（乡镇）或职能部门，"
     "响应和办结时限从此刻起算。仅本辖区的派单人员。",
 )
-def dispatch(request: AuthedRequest, number: str, payload: DispatchIn) -> TicketView:
+def dispatch(request: AuthedRequest, number: Number, payload: DispatchIn) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     to = _unit(payload.to)
     services.ticket_dispatch(
@@ -401,7 +408,7 @@ def dispatch(request: AuthedRequest, number: str, payload: DispatchIn) -> Ticket
 @action(
     "reject", "不予受理", "不属于受理范围的诉求：说明理由和建议的办理渠道。仅本辖区的派单人员。"
 )
-def reject(request: AuthedRequest, number: str, payload: RejectIn) -> TicketView:
+def reject(request: AuthedRequest, number: Number, payload: RejectIn) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_reject(
         actor=request.user,
@@ -414,7 +421,7 @@ def reject(request: AuthedRequest, number: str, payload: RejectIn) -> TicketView
 
 
 @action("merge", "合并重复工单", "把重复的诉求并入正在办理的工单，其诉求人随之关注那张工单。")
-def merge(request: AuthedRequest, number: str, payload: MergeIn) -> TicketView:
+def merge(request: AuthedRequest, number: Number, payload: MergeIn) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     into = _other_ticket(request.user, payload.into)
     services.ticket_merge(
@@ -424,14 +431,14 @@ def merge(request: AuthedRequest, number: str, payload: MergeIn) -> TicketView:
 
 
 @action("accept", "签收", "承办单位签收；响应时限自派单起已在计时。")
-def accept(request: AuthedRequest, number: str) -> TicketView:
+def accept(request: AuthedRequest, number: Number) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_accept(actor=request.user, ticket=ticket, request=request)
     return _answer(request, ticket)
 
 
 @action("respond", "登记联系诉求人", "承办人员已联系诉求人（方式与情况）；未签收的同时签收。")
-def respond(request: AuthedRequest, number: str, payload: RespondIn) -> TicketView:
+def respond(request: AuthedRequest, number: Number, payload: RespondIn) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_respond(
         actor=request.user,
@@ -444,7 +451,7 @@ def respond(request: AuthedRequest, number: str, payload: RespondIn) -> TicketVi
 
 
 @action("return", "退单", "不属于本单位办理：说明理由，退回派单人员（计入本单位的退单次数）。")
-def return_(request: AuthedRequest, number: str, payload: ReturnIn) -> TicketView:
+def return_(request: AuthedRequest, number: Number, payload: ReturnIn) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_return(
         actor=request.user, ticket=ticket, reason=payload.reason, request=request
@@ -453,7 +460,7 @@ def return_(request: AuthedRequest, number: str, payload: ReturnIn) -> TicketVie
 
 
 @action("extend", "申请延期", "承办单位申请延长办结时限（1 至 10 个工作日），由派单人员审批。")
-def extend(request: AuthedRequest, number: str, payload: ExtendIn) -> TicketView:
+def extend(request: AuthedRequest, number: Number, payload: ExtendIn) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_request_extension(
         actor=request.user,
@@ -467,7 +474,7 @@ def extend(request: AuthedRequest, number: str, payload: ExtendIn) -> TicketView
 
 @action("approve-extension", "审批延期", "同意则办结时限顺延并告知诉求人；不同意须填写意见。")
 def approve_extension(
-    request: AuthedRequest, number: str, payload: ApproveExtensionIn
+    request: AuthedRequest, number: Number, payload: ApproveExtensionIn
 ) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_decide_extension(
@@ -488,7 +495,7 @@ def approve_extension(
     openapi_extra=multipart_body(ResolveIn),
 )
 def resolve(
-    request: AuthedRequest, number: str, payload: Annotated[ResolveIn, json_or_form("办理结果")]
+    request: AuthedRequest, number: Number, payload: Annotated[ResolveIn, json_or_form("办理结果")]
 ) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_resolve(
@@ -504,7 +511,7 @@ def resolve(
 @action(
     "review", "回访评价", "诉求人本人或街道回访人员评价：已解决则结案，未解决则退回原单位重办。"
 )
-def review(request: AuthedRequest, number: str, payload: ReviewIn) -> TicketView:
+def review(request: AuthedRequest, number: Number, payload: ReviewIn) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_review(
         actor=request.user,
@@ -522,7 +529,7 @@ def review(request: AuthedRequest, number: str, payload: ReviewIn) -> TicketView
 @action(
     "reopen", "重办", "诉求人认为未解决，或派单人员核查不合格：退回原单位重新办理（计入重办次数）。"
 )
-def reopen(request: AuthedRequest, number: str, payload: ReopenIn) -> TicketView:
+def reopen(request: AuthedRequest, number: Number, payload: ReopenIn) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_reopen(
         actor=request.user, ticket=ticket, reason=payload.reason, request=request
@@ -531,14 +538,14 @@ def reopen(request: AuthedRequest, number: str, payload: ReopenIn) -> TicketView
 
 
 @action("supervise", "督办", "社区书记或街道领导督办本辖区未办结的工单，承办单位须回复。")
-def supervise(request: AuthedRequest, number: str, payload: SuperviseIn) -> TicketView:
+def supervise(request: AuthedRequest, number: Number, payload: SuperviseIn) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_supervise(actor=request.user, ticket=ticket, note=payload.note, request=request)
     return _answer(request, ticket)
 
 
 @action("answer-supervision", "回复督办", "承办单位回复督办意见：正在做什么、何时办结。")
-def answer_supervision(request: AuthedRequest, number: str, payload: AnswerIn) -> TicketView:
+def answer_supervision(request: AuthedRequest, number: Number, payload: AnswerIn) -> TicketView:
     ticket = services.find_ticket(request.user, number)
     services.ticket_answer_supervision(
         actor=request.user, ticket=ticket, note=payload.note, request=request
@@ -547,7 +554,7 @@ def answer_supervision(request: AuthedRequest, number: str, payload: AnswerIn) -
 
 
 @router.post("/tickets/{number}/{name}", response={404: ErrorOut}, include_in_schema=False)
-def unknown_action(request: AuthedRequest, number: str, name: str) -> None:
+def unknown_action(request: AuthedRequest, number: Number, name: str) -> None:
     # Registered after every real action, and URL patterns match in order: anything else
     # is not an action.
     raise NotFound()

@@ -10,11 +10,11 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from grassroots.accounts.models import Role
+from grassroots.core.api import ErrorOut, InputSchema
 from grassroots.core.errors import Forbidden
 from grassroots.territory.models import Area, AreaKind
 
 from .rates import UnitRates, by_composite, parse_month, rated_children, rates_for, rates_unit
-from .schemas import ErrorOut
 
 router = Router(tags=["tickets"])
 
@@ -34,7 +34,7 @@ RATES_API_ROLES = frozenset(
 )
 
 
-class RatesQuery(Schema):
+class RatesQuery(InputSchema):
     unit: str = Field(
         default="",
         max_length=32,

@@ -4,6 +4,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from grassroots.core.api import InputSchema, errors
+
 from .models import (
     DESCRIPTION_MAX,
     OPEN_STATES,
@@ -85,19 +87,7 @@ class CategoryOut(Schema):
 # requests (工单)
 
 
-class ErrorBody(Schema):
-    code: str = Field(description="validation_failed / wrong_state / not_authenticated / …")
-    message: str
-    fields: dict[str, list[str]] = Field(description="字段级错误：字段名 → 错误说明")
-
-
-class ErrorOut(Schema):
-    """The platform's one error shape (core/api.py)."""
-
-    error: ErrorBody
-
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+ERRORS = errors(400, 401, 403, 404, 409)
 
 ActionSlug = Literal[
     "dispatch",
@@ -143,7 +133,7 @@ def _limit(n: int) -> dict[str, Any]:
     return {"maxLength": n}
 
 
-class TicketIn(Schema):
+class TicketIn(InputSchema):
     category: str = Field(description="末级诉求类别的编码（见 GET /categories），如 0101")
     description: str = Field(description="诉求内容", json_schema_extra=_limit(DESCRIPTION_MAX))
     address: str = Field(
@@ -167,41 +157,41 @@ class TicketIn(Schema):
     contact_mobile: str = Field(default="", description="联系人 11 位手机号（同上）")
 
 
-class DispatchIn(Schema):
+class DispatchIn(InputSchema):
     to: str = Field(description="承办单位：网格、社区（村）、街道（乡镇）的辖区编码或职能部门编码")
     note: str = Field(default="", description="派单说明", json_schema_extra=_limit(2000))
 
 
-class RespondIn(Schema):
+class RespondIn(InputSchema):
     method: RespondMethod = Field(description="联系诉求人的方式")
     note: str = Field(default="", description="联系情况", json_schema_extra=_limit(2000))
 
 
-class ReturnIn(Schema):
+class ReturnIn(InputSchema):
     reason: str = Field(
         description="退单理由（派单后 2 个工作日内可退）", json_schema_extra=_limit(500)
     )
 
 
-class ExtendIn(Schema):
+class ExtendIn(InputSchema):
     reason: str = Field(description="延期理由", json_schema_extra=_limit(500))
     working_days: int = Field(
         description="延期的工作日数", json_schema_extra={"minimum": 1, "maximum": 10}
     )
 
 
-class ApproveExtensionIn(Schema):
+class ApproveExtensionIn(InputSchema):
     approve: bool = Field(description="true 同意，false 不同意")
     note: str = Field(
         default="", description="审批意见（不同意时必填）", json_schema_extra=_limit(500)
     )
 
 
-class ResolveIn(Schema):
+class ResolveIn(InputSchema):
     result: str = Field(description="办理结果", json_schema_extra=_limit(2000))
 
 
-class ReviewIn(Schema):
+class ReviewIn(InputSchema):
     contacted: bool | None = Field(default=None, description="办理人员是否联系过诉求人")
     solved: bool | None = Field(default=None, description="问题是否解决；否则退回原单位重办")
     satisfaction: Satisfaction | None = Field(default=None, description="满意度")
@@ -213,25 +203,25 @@ class ReviewIn(Schema):
     )
 
 
-class ReopenIn(Schema):
+class ReopenIn(InputSchema):
     reason: str = Field(description="重办理由", json_schema_extra=_limit(500))
 
 
-class RejectIn(Schema):
+class RejectIn(InputSchema):
     reason: str = Field(description="不予受理的理由", json_schema_extra=_limit(500))
     redirect: str = Field(default="", description="建议的办理渠道", json_schema_extra=_limit(200))
 
 
-class MergeIn(Schema):
+class MergeIn(InputSchema):
     into: str = Field(description="并入的工单号（本辖区内、未合并、未被不予受理）")
     note: str = Field(default="", description="说明", json_schema_extra=_limit(2000))
 
 
-class SuperviseIn(Schema):
+class SuperviseIn(InputSchema):
     note: str = Field(description="督办意见", json_schema_extra=_limit(500))
 
 
-class AnswerIn(Schema):
+class AnswerIn(InputSchema):
     note: str = Field(description="回复内容：正在做什么、何时办结", json_schema_extra=_limit(2000))
 
 

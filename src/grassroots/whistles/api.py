@@ -20,12 +20,13 @@ from pydantic import Field
 
 from grassroots.accounts.models import DEPARTMENT_ROLES, User
 from grassroots.accounts.typing import AuthedRequest
+from grassroots.core.api import ErrorOut, InputSchema, Number
 from grassroots.core.errors import Forbidden, NotFound, ValidationFailed
 from grassroots.core.pages import PageQuery, keyset_page
 from grassroots.tickets.api import JsonOrForm, JsonOrFormModel
 from grassroots.tickets.models import Ticket
 from grassroots.tickets.photos import CleanPhoto, clean_photos
-from grassroots.tickets.schemas import ErrorOut, multipart_body
+from grassroots.tickets.schemas import multipart_body
 from grassroots.tickets.services import find_ticket
 
 from . import services
@@ -327,7 +328,7 @@ def whistle_blow(
 # read
 
 
-class WhistleFilter(PageQuery):
+class WhistleFilter(InputSchema, PageQuery):
     state: WhistleState | None = Field(default=None, description="open 进行中 / solved 已解决")
     kind: WhistleKind | None = Field(default=None, description="哨类")
     ticket: str = Field(default="", description="关联的工单号")
@@ -365,7 +366,7 @@ def whistle_list(request: AuthedRequest, filters: Query[WhistleFilter]) -> dict[
     "各部门共同的处置记录（时间线），以及调用者现在可以进行的操作（按部门 id 列出）。"
     "看不到的吹哨 404（职能部门只看到召集了本部门的）。",
 )
-def whistle_detail(request: AuthedRequest, number: str) -> dict[str, Any]:
+def whistle_detail(request: AuthedRequest, number: Number) -> dict[str, Any]:
     user = _reader(request)
     whistle = _with_summonses(whistles_for(user)).filter(number=number.strip()).first()
     if whistle is None:
@@ -393,7 +394,7 @@ SUMMONS_PATH = "/whistles/{number}/summons/{department}"
     "（`wrong_state`）。`department` 为部门 id。",
 )
 def report_in(
-    request: AuthedRequest, number: str, department: int, payload: ReportInIn
+    request: AuthedRequest, number: Number, department: int, payload: ReportInIn
 ) -> dict[str, Any]:
     user = _reader(request)
     summons = _find_summons(user, number, department)
@@ -417,7 +418,7 @@ def report_in(
 )
 def summons_action(
     request: AuthedRequest,
-    number: str,
+    number: Number,
     department: int,
     payload: Annotated[WhistleActionIn, _json_or_form("处置情况")],
 ) -> dict[str, Any]:
@@ -439,7 +440,7 @@ def summons_action(
     "本部门的推诿扯皮记录（未经确认撤离），由街道领导核查。",
 )
 def summons_withdraw(
-    request: AuthedRequest, number: str, department: int, payload: WithdrawIn
+    request: AuthedRequest, number: Number, department: int, payload: WithdrawIn
 ) -> dict[str, Any]:
     user = _reader(request)
     summons = _find_summons(user, number, department)
@@ -459,7 +460,7 @@ def summons_withdraw(
     "已结束的召集为 400（`wrong_state`）。",
 )
 def summons_release(
-    request: AuthedRequest, number: str, department: int, payload: ReleaseIn
+    request: AuthedRequest, number: Number, department: int, payload: ReleaseIn
 ) -> dict[str, Any]:
     user = _reader(request)
     summons = _find_summons(user, number, department)
@@ -476,7 +477,7 @@ def summons_release(
     openapi_extra={"requestBody": {"required": False}},
 )
 def whistle_confirm(
-    request: AuthedRequest, number: str, payload: Annotated[ConfirmIn, _json_or_form("确认说明")]
+    request: AuthedRequest, number: Number, payload: Annotated[ConfirmIn, _json_or_form("确认说明")]
 ) -> dict[str, Any]:
     user = _reader(request)
     whistle = find_whistle(user, number)
@@ -493,7 +494,7 @@ def whistle_confirm(
     "必要，认为没有必要时须写明理由）。每个部门每次各评一次，重复评价为 409。其他人 403。",
 )
 def whistle_ratings(
-    request: AuthedRequest, number: str, payload: WhistleRatingIn
+    request: AuthedRequest, number: Number, payload: WhistleRatingIn
 ) -> dict[str, Any]:
     user = _reader(request)
     whistle = find_whistle(user, number)

@@ -7,6 +7,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field, field_validator
 
+from grassroots.core.api import InputSchema
+
 from .models import (
     FlagKind,
     FlagState,
@@ -40,7 +42,7 @@ def _score() -> dict[str, Any]:
 # bodies
 
 
-class WhistleIn(Schema):
+class WhistleIn(InputSchema):
     kind: WhistleKind = Field(description="哨类：routine 日常哨 / tough 攻坚哨 / emergency 应急哨")
     reason: WhistleReason = Field(
         description="吹哨事由：beyond_street 群众诉求街道解决不了 / enforcement 综合执法 / "
@@ -72,34 +74,34 @@ class WhistleIn(Schema):
         return value if isinstance(value, list) else [value]
 
 
-class ReportInIn(Schema):
+class ReportInIn(InputSchema):
     mode: ReportMode = Field(description="报到方式：on_site 到现场 / remote 远程对接")
     commitment: str = Field(
         description="承诺事项：做什么、何时到位", json_schema_extra=_limit(COMMITMENT_MAX)
     )
 
 
-class WhistleActionIn(Schema):
+class WhistleActionIn(InputSchema):
     note: str = Field(description="处置情况", json_schema_extra=_limit(NOTE_MAX))
 
 
-class ReleaseIn(Schema):
+class ReleaseIn(InputSchema):
     note: str = Field(
         description="放行说明：该部门的事已办完，或召集错了", json_schema_extra=_limit(NOTE_MAX)
     )
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(InputSchema):
     note: str = Field(description="撤离原因", json_schema_extra=_limit(NOTE_MAX))
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(InputSchema):
     note: str = Field(
         default="", description="确认说明（可不填）", json_schema_extra=_limit(NOTE_MAX)
     )
 
 
-class WhistleRatingIn(Schema):
+class WhistleRatingIn(InputSchema):
     """One body for both sides of 双考核: the whistler rates a department (department and the
     three scores), a summoned department rates the whistle (necessary)."""
 
@@ -127,7 +129,7 @@ class WhistleRatingIn(Schema):
     )
 
 
-class FlagClearIn(Schema):
+class FlagClearIn(InputSchema):
     note: str = Field(description="核查说明：查明的情况和处理", json_schema_extra=_limit(NOTE_MAX))
 
 

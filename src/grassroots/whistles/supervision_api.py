@@ -4,16 +4,16 @@ so `/whistles/flags` is not read as a whistle number."""
 
 from typing import Any, Literal
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from pydantic import Field
 
 from grassroots.accounts.typing import AuthedRequest
+from grassroots.core.api import ErrorOut, InputSchema
 from grassroots.core.errors import NotFound
 from grassroots.core.pages import PageQuery, keyset_page
 from grassroots.core.scoping import get_visible
 from grassroots.territory.models import Department
 from grassroots.tickets.rates import parse_month
-from grassroots.tickets.schemas import ErrorOut
 
 from . import services
 from .api import ACTION_ERRORS, READ_ERRORS, _reader, _unit
@@ -25,7 +25,7 @@ from .selectors import flags_for
 router = Router(tags=["whistles"])
 
 
-class FlagFilter(PageQuery):
+class FlagFilter(InputSchema, PageQuery):
     state: Literal["open", "cleared", "all"] = Field(
         default="open", description="open 待处理 / cleared 已核查 / all 全部"
     )
@@ -87,7 +87,7 @@ def flag_clear(request: AuthedRequest, flag_id: int, payload: FlagClearIn) -> di
     return _flag(found)
 
 
-class MeasuresQuery(Schema):
+class MeasuresQuery(InputSchema):
     month: str = Field(
         default="",
         description="月份 YYYY-MM（北京时间），默认本月",
