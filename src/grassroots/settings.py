@@ -287,6 +287,10 @@ WHISTLE_ROUTINE_WORKING_DAYS = env_int("WHISTLE_ROUTINE_WORKING_DAYS", 2)
 # The reminder, escalation and ping-pong sweep runs this often (minutes).
 WHISTLE_SWEEP_MINUTES = env_int("WHISTLE_SWEEP_MINUTES", 5)
 
+# Open311 discovery: who to contact, and how a client organisation gets an API key.
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "区12345热线办公室")
+OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "请联系平台安全管理员申请 api_key。")
+
 # API lists: no client may ask for more than this many rows in one page.
 NINJA_PAGINATION_MAX_LIMIT = 500
 

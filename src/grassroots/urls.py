@@ -18,6 +18,7 @@ urlpatterns = [
     path("workbench/whistles/", include("grassroots.whistles.urls")),
     path("workbench/io/", include("grassroots.web.io_urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("grassroots.tickets.open311.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -22,6 +22,15 @@ def policy(name: str) -> SlaPolicy:
     return SlaPolicy.objects.get(name=name)
 
 
+def inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict[str, Any]:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
 def category_form(**values: Any) -> dict[str, Any]:
     form: dict[str, Any] = {
         "code": "0106",
@@ -34,6 +43,8 @@ def category_form(**values: Any) -> dict[str, Any]:
         "is_active": "on",
         "treebeard_position": "sorted-child",
         "treebeard_ref_node": cat("01").pk,
+        # The inline of extra questions (Open311 attributes), left as it is.
+        **inline_management("attributes"),
     }
     form.update(values)
     return {k: v for k, v in form.items() if v is not None}

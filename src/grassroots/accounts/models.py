@@ -28,6 +28,8 @@ class Role(models.TextChoices):
     STREET_LEADER = "street_leader", _("街道领导")
     DEPARTMENT_OFFICER = "department_officer", _("部门工作人员")
     DEPARTMENT_HEAD = "department_head", _("部门负责人")
+    # The account an outside system (an Open311 client) files requests under; never signs in.
+    INTEGRATION = "integration", _("对接系统")
     MEMBER_UNIT_CONTACT = "member_unit_contact", _("驻区单位联络人")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全管理员")
@@ -48,6 +50,7 @@ SCOPE_AREA_KINDS: dict[str, frozenset[str]] = {
     Role.STREET_DISPATCHER: frozenset({AreaKind.STREET, AreaKind.TOWNSHIP}),
     Role.STREET_LEADER: frozenset({AreaKind.STREET, AreaKind.TOWNSHIP}),
     Role.MEMBER_UNIT_CONTACT: frozenset({AreaKind.COMMUNITY, AreaKind.VILLAGE}),
+    Role.INTEGRATION: frozenset({AreaKind.STREET, AreaKind.TOWNSHIP}),
     Role.SYSTEM_ADMIN: frozenset({AreaKind.DISTRICT}),
 }
 # A department's staff: officers do the work, the head is told when they are late (吹哨报到).

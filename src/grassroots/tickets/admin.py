@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
-from grassroots.core.errors import ValidationFailed
+from grassroots.core.audit import audit_log
+from grassroots.core.errors import Conflict, ValidationFailed
 from grassroots.territory.models import AreaKind, Department
 
-from .models import Category, SlaPolicy
+from .models import Category, CategoryAttribute, Open311Client, SlaPolicy
+from .open311.keys import client_issue, client_revoke, client_sync
 from .services import (
     category_create,
     category_delete,
@@ -72,9 +74,27 @@ class CategoryForm(MoveNodeForm):
                 self.add_error("treebeard_ref_node", message)
 
 
+class CategoryAttributeInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The extra questions of a leaf (Open311 service definition)."""
+
+    model = CategoryAttribute
+    extra = 0
+    fields = [
+        "order",
+        "code",
+        "description",
+        "datatype",
+        "required",
+        "variable",
+        "datatype_description",
+        "values",
+    ]
+
+
 @admin.register(Category)
 class CategoryAdmin(TreeAdmin):
     form = movenodeform_factory(Category, form=CategoryForm, fields=CATEGORY_FIELDS)
+    inlines = [CategoryAttributeInline]
     list_display = ["name", "code", "handling_level", "sla_policy", "department", "is_active"]
     search_fields = ["name", "code", "keywords"]
     list_filter = ["is_active", "handling_level", "sla_policy"]
@@ -123,7 +143,23 @@ class CategoryAdmin(TreeAdmin):
             self.message_user(request, warning, messages.WARNING)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        pass  # no many-to-many fields, no inlines
+        # No many-to-many fields; the extra questions are saved here, and audited.
+        for formset in formsets:
+            formset.save()
+            touched = [*formset.new_objects, *formset.changed_objects, *formset.deleted_objects]
+            if touched:
+                audit_log(
+                    action="tickets.category_attributes_change",
+                    actor=request.user,
+                    obj=form.instance,
+                    request=request,
+                    data={
+                        "category": form.instance.code,
+                        "added": [a.code for a in formset.new_objects],
+                        "changed": [a.code for a, _fields in formset.changed_objects],
+                        "deleted": [a.code for a in formset.deleted_objects],
+                    },
+                )
 
     def delete_model(self, request: HttpRequest, obj: Category) -> None:
         category_delete(actor=request.user, category=obj, request=request)
@@ -203,3 +239,73 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SlaPolicy]) -> None:
         for policy in queryset:
             self.delete_model(request, policy)
+
+
+class Open311ClientForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Open311Client
+        fields = ["name", "contact", "streets", "rate_limit", "is_active"]
+
+
+@admin.register(Open311Client)
+class Open311ClientAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Client organisations and their Open311 keys, for the security admin: issuing shows the
+    key once; revoking is final; every change is audited."""
+
+    form = Open311ClientForm
+    list_display = ["name", "prefix", "rate_limit", "is_active", "last_used_at", "revoked_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "prefix"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    filter_horizontal = ["streets"]
+    actions = ["revoke"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke instead: the audit trail keeps the client
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["name", "contact", "streets", "rate_limit"]
+        return fields if obj is None else [*fields, "is_active", *self.readonly_fields]
+
+    def save_model(self, request: HttpRequest, obj: Open311Client, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            obj.save()
+            return
+        client, raw = client_issue(
+            actor=request.user,
+            name=data["name"],
+            contact=data.get("contact", ""),
+            streets=data.get("streets") or [],
+            rate_limit=data["rate_limit"],
+            request=request,
+        )
+        obj.pk = client.pk
+        obj.refresh_from_db()
+        self.message_user(
+            request,
+            _("已为“%(name)s”签发 api_key（只显示这一次，请妥善转交）：%(key)s")
+            % {"name": client.name, "key": raw},
+            messages.WARNING,
+        )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change:  # on issue, client_issue has set the streets already
+            super().save_related(request, form, formsets, change)
+            client_sync(
+                actor=request.user,
+                client=form.instance,
+                changed=form.changed_data,
+                request=request,
+            )
+
+    @admin.action(description=_("吊销所选对接单位的 api_key"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Open311Client]) -> None:
+        done = 0
+        for client in queryset:
+            try:
+                client_revoke(actor=request.user, client=client, request=request)
+                done += 1
+            except Conflict:
+                continue
+        self.message_user(request, _("已吊销 %(n)d 个 api_key。") % {"n": done})

@@ -9,14 +9,17 @@ from typing import Any
 import rules
 
 from grassroots.accounts.models import Role
-from grassroots.accounts.rules import has_role, is_system_admin
+from grassroots.accounts.rules import has_role, is_security_admin, is_system_admin
 from grassroots.core.scoping import scope_of
 
 # The request catalogue (categories and SLA policies) is base data: the system admin edits it.
 # Everyone signed in reads the active catalogue through the API; that needs no permission.
-for model in ("category", "slapolicy"):
+for model in ("category", "slapolicy", "categoryattribute"):
     for action in ("view", "add", "change", "delete"):
         rules.add_perm(f"tickets.{action}_{model}", is_system_admin)
+# Open311 client organisations and their keys: the security admin issues and revokes them.
+for action in ("view", "add", "change"):
+    rules.add_perm(f"tickets.{action}_open311client", is_security_admin)
 
 # Dispatch desk (派单): communities dispatch to their grids, streets to anyone in the street
 # and to departments; they also reject, merge and decide extensions.

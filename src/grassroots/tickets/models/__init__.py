@@ -10,6 +10,12 @@ from .catalogue import (
     split_keywords,
     validate_warn_share,
 )
+from .open311 import (
+    LIST_TYPES,
+    AttributeType,
+    CategoryAttribute,
+    Open311Client,
+)
 from .tickets import (
     ACTIVE_STATES,
     CLOSED_STATES,
@@ -36,15 +42,19 @@ __all__ = [
     "ACTIVE_STATES",
     "CLOSED_STATES",
     "DESCRIPTION_MAX",
+    "LIST_TYPES",
     "MIN_HOURS",
     "OPEN_STATES",
+    "AttributeType",
     "Category",
+    "CategoryAttribute",
     "CategoryManager",
     "Channel",
     "EventKind",
     "Extension",
     "ExtensionStatus",
     "HandlingLevel",
+    "Open311Client",
     "RatesSnapshot",
     "RequestType",
     "RespondMethod",

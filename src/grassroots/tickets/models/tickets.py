@@ -202,6 +202,9 @@ class Ticket(models.Model):
     warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # Answers to the category's extra questions (CategoryAttribute), by code; and for an
+    # Open311 request the client's media_url.
+    attributes = models.JSONField(_("补充信息"), default=dict, blank=True)
     return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
     supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)

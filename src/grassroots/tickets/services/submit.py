@@ -16,6 +16,7 @@ from grassroots.core.validators import is_mobile
 from grassroots.territory.models import Area, AreaKind, Resident
 
 from .. import notify
+from ..attributes import clean_attributes
 from ..locate import grid_at, has_grid_boundaries
 from ..models import (
     DESCRIPTION_MAX,
@@ -74,9 +75,11 @@ def _locate(
     building: Area | str | None,
     lat: float | None,
     lon: float | None,
+    fallback: Area | None = None,
 ) -> tuple[Area, Area | None]:
-    """(area, building): the chosen building; else the grid holding the point; else the
-    requester's home building; else the staff member's own single area."""
+    """(area, building): the chosen building; else the grid holding the point; else the area
+    the channel names (an Open311 jurisdiction); else the requester's home building; else the
+    staff member's own single area."""
     if building not in (None, ""):
         found = (
             building
@@ -96,6 +99,8 @@ def _locate(
             return grid, None
         if has_grid_boundaries():
             raise _fail("lat", _("该位置不在本区任何网格内，请核对位置或选择楼栋。"))
+    if fallback is not None:
+        return fallback, None
     resident = Resident.objects.filter(user_id=actor.pk).select_related("household__building")
     home = resident.first()
     if home is not None and home.household is not None:
@@ -128,6 +133,9 @@ def ticket_submit(
     contact_name: str = "",
     contact_mobile: str = "",
     photos: Sequence[Any] = (),
+    attributes: dict[str, Any] | None = None,
+    area: Area | None = None,
+    extra: dict[str, Any] | None = None,
     idempotency_key: str = "",
     request: HttpRequest | None = None,
 ) -> tuple[Ticket, bool]:
@@ -160,7 +168,14 @@ def ticket_submit(
     check(_choice, channel, Channel, "channel", _("来源不正确。"))
     check(_choice, request_type, RequestType, "request_type", _("请选择诉求类型。"))
     check(_choice, urgency, Urgency, "urgency", _("紧急程度须为一般或紧急。"))
-    located = check(_locate, actor=actor, building=building, lat=lat, lon=lon)
+    located = check(_locate, actor=actor, building=building, lat=lat, lon=lon, fallback=area)
+    # Channels that ask the category's extra questions pass `attributes` (Open311); the phone
+    # and desk forms do not ask them yet, so their absence is no error there.
+    answers = (
+        check(clean_attributes, cat, attributes or {}, require=attributes is not None)
+        if cat is not None
+        else None
+    )
     addr = check(_text, address, "address", required=False, limit=200, label=_("地址"))
     if located is not None and addr == "":
         area, chosen = located
@@ -202,6 +217,7 @@ def ticket_submit(
         submitted_by=actor,
         submit_key=key,
         created_at=now,
+        attributes={**(answers or {}), **(extra or {})},
     )
     try:
         with transaction.atomic():

@@ -42,6 +42,7 @@ from grassroots.core.scoping import scope_of, under_paths
 from grassroots.territory.models import Area, AreaKind, Department
 
 from .. import services
+from ..attributes import answer_rows
 from ..forms_desk import (
     ACTION_FORMS,
     ActionForm,
@@ -772,6 +773,7 @@ def _detail_page(
         "tickets/desk/detail.html",
         {
             "ticket": ticket,
+            "answers": answer_rows(ticket),
             "overdue": ticket.is_overdue(now),
             "warning": ticket.is_warning(now),
             "clocks": [
