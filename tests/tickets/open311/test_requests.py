@@ -333,3 +333,21 @@ def test_required_questions_bind_the_channels_that_ask_them(submit: Any) -> None
     assert submit(category="0604", attributes={"position": "road"}).attributes == {
         "position": "road"
     }
+
+
+def test_reads_cost_the_same_for_more_requests(
+    key: tuple[Any, str], city: Any, submit: Any, django_assert_max_num_queries: Any
+) -> None:
+    _client, raw = key
+    for _ in range(3):
+        submit(anonymous=True)
+    s1 = {"jurisdiction_id": city.s1.code, "api_key": raw}
+    # Key, rate, streets, tickets, readable anonymous ones, notes: a fixed number.
+    with django_assert_max_num_queries(7):
+        assert len(get("requests.json", **s1).json()) == 3
+    for _ in range(12):
+        submit(anonymous=True)
+    with django_assert_max_num_queries(7):
+        assert len(get("requests.json", **s1).json()) == 15
+    with django_assert_max_num_queries(5):
+        get("services.json", **s1)
