@@ -119,7 +119,23 @@ class User(AbstractUser):
         return self.is_active and _user_has_perm(self, perm, obj)
 
     def has_module_perms(self, app_label: str) -> bool:
-        return self.is_active and _user_has_module_perms(self, app_label)
+        """An app shows in the admin when any of its models may be viewed or changed (the
+        rules are per model; no permission is named after a whole app)."""
+        if not self.is_active:
+            return False
+        if _user_has_module_perms(self, app_label):
+            return True
+        from django.apps import apps
+
+        try:
+            config = apps.get_app_config(app_label)
+        except LookupError:
+            return False
+        return any(
+            self.has_perm(f"{app_label}.{action}_{model._meta.model_name}")
+            for model in config.get_models()
+            for action in ("view", "change")
+        )
 
     @property
     def display_name(self) -> str:

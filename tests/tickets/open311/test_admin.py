@@ -134,3 +134,14 @@ def test_the_system_admin_adds_a_question_to_a_leaf(cast: Any, login: Any) -> No
     assert (question.code, question.datatype) == ("bins", "number")
     entry = AuditEntry.objects.get(action="tickets.category_attributes_change")
     assert json.loads(entry.data)["added"] == ["bins"]
+
+
+def test_each_admin_finds_their_pages_on_the_admin_home(cast: Any, login: Any) -> None:
+    """The admin home lists what each administrator manages (三员分立), and nothing else."""
+    system = login(cast.system_admin).get("/admin/").content.decode()
+    security = login(cast.security_admin).get("/admin/").content.decode()
+    audit = login(cast.audit_admin).get("/admin/").content.decode()
+    assert "/admin/tickets/category/" in system and "/admin/tickets/open311client/" not in system
+    assert "/admin/tickets/open311client/" in security and "/admin/accounts/user/" in security
+    assert "/admin/tickets/category/" not in security
+    assert "/admin/core/auditentry/" in audit and "/admin/tickets/" not in audit
