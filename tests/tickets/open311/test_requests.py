@@ -351,3 +351,10 @@ def test_reads_cost_the_same_for_more_requests(
         assert len(get("requests.json", **s1).json()) == 15
     with django_assert_max_num_queries(5):
         get("services.json", **s1)
+
+
+def test_a_nul_character_is_a_field_error_not_a_crash(key: tuple[Any, str], city: Any) -> None:
+    _client, raw = key
+    assert "description" in errors(post(raw, city, description="垃圾\x00没人管"), 400)[0]
+    assert errors(get("requests.json", jurisdiction_id=city.s1.code, status="open\x00"), 400)
+    assert not Ticket.objects.exists()

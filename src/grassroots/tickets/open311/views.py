@@ -40,11 +40,20 @@ def resource(view: Any) -> Any:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
         try:
+            _refuse_nul(request)
             return view(request, *args, fmt=fmt, **kwargs)  # type: ignore[no-any-return]
         except Open311Error as exc:
             return render.error(fmt, exc.status, exc.description)
 
     return csrf_exempt(wrapper)
+
+
+def _refuse_nul(request: HttpRequest) -> None:
+    """A NUL character cannot be stored (PostgreSQL refuses it): a 400, not a 500."""
+    params = request.POST if request.method == "POST" else request.GET
+    for key, values in params.lists():
+        if "\x00" in key or any("\x00" in v for v in values):
+            raise Open311Error(400, _("%(name)s 含有无效的字符。") % {"name": key.strip("\x00")})
 
 
 def jurisdiction(request: HttpRequest) -> Area:
