@@ -941,6 +941,8 @@ def test_the_list_filters(cast: Any, city: Any, login: Any, submit: Any, advance
     today = timezone.localdate().isoformat()
     assert len(listed_numbers(client, f"?created_after={today}&created_before={today}")) == 3
     assert listed_numbers(client, "?created_before=2020-01-01") == []
+    # The first and last days a calendar knows mean "from the start" and "to the end".
+    assert len(listed_numbers(client, "?created_after=0001-01-01&created_before=9999-12-31")) == 3
     # The filter form keeps what was chosen.
     page = html(client.get(LIST + "?state=dispatched&category=0301"))
     assert '<option value="dispatched" selected>' in page

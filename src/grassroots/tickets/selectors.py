@@ -126,14 +126,21 @@ def filter_tickets(qs: TicketQuerySet, f: TicketFilters, now: datetime | None = 
     if f.created_after:
         qs = qs.filter(created_at__gte=_day_start(f.created_after))
     if f.created_before:
-        qs = qs.filter(created_at__lt=_day_start(f.created_before + timedelta(days=1)))
+        qs = qs.filter(created_at__lt=_day_start(f.created_before, after=True))
     if f.number:
         qs = qs.filter(number__icontains=f.number.strip())
     return qs
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LOCAL)
+# Days a filter may name without overflowing a datetime in any time zone: earlier and later
+# ones mean "from the start" and "to the end" and are clamped to these.
+FIRST_DAY, LAST_DAY = date(1900, 1, 2), date(9998, 12, 30)
+
+
+def _day_start(day: date, *, after: bool = False) -> datetime:
+    """Local midnight at the start of `day` (of the day after it with `after`)."""
+    day = min(max(day, FIRST_DAY), LAST_DAY)
+    return datetime.combine(day + timedelta(days=1) if after else day, time.min, tzinfo=LOCAL)
 
 
 def handling_queue(user: Any) -> Any:
