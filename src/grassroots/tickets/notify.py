@@ -38,14 +38,14 @@ def resident_url(ticket: Ticket) -> str:
     return reverse("tickets:mine_detail", args=[ticket.number])
 
 
-def _active(users: Any) -> list[User]:
+def active_users(users: Any) -> list[User]:
     return list(users.filter(is_active=True).distinct())
 
 
 def unit_users(ticket: Ticket) -> list[User]:
     """The staff of the unit now handling the ticket."""
     if ticket.handler_department_id is not None:
-        return _active(
+        return active_users(
             User.objects.filter(
                 scope_departments=ticket.handler_department_id, role__in=DEPARTMENT_ROLES
             )
@@ -53,12 +53,16 @@ def unit_users(ticket: Ticket) -> list[User]:
     area = ticket.handler_area
     if area is None:
         return []
-    return _active(User.objects.filter(scope_areas=area, role__in=UNIT_ROLES.get(area.kind, ())))
+    return active_users(
+        User.objects.filter(scope_areas=area, role__in=UNIT_ROLES.get(area.kind, ()))
+    )
 
 
 def desk_users(ticket: Ticket) -> list[User]:
     """The street's dispatchers, who take returned tickets and decide extensions."""
-    return _active(User.objects.filter(scope_areas=ticket.street_id, role=Role.STREET_DISPATCHER))
+    return active_users(
+        User.objects.filter(scope_areas=ticket.street_id, role=Role.STREET_DISPATCHER)
+    )
 
 
 def above_users(ticket: Ticket) -> list[User]:
@@ -68,10 +72,10 @@ def above_users(ticket: Ticket) -> list[User]:
     if area is not None and area.kind == AreaKind.GRID:
         community = Area.objects.filter(path=area.path[: -Area.steplen]).first()
         if community is not None:
-            return _active(
+            return active_users(
                 User.objects.filter(scope_areas=community, role=Role.COMMUNITY_SECRETARY)
             )
-    return _active(User.objects.filter(scope_areas=ticket.street_id, role=Role.STREET_LEADER))
+    return active_users(User.objects.filter(scope_areas=ticket.street_id, role=Role.STREET_LEADER))
 
 
 def last_actor(ticket: Ticket, kind: str) -> User | None:

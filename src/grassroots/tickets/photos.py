@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,3 +99,23 @@ def clean_photos(uploads: list[Any], field: str = "photos") -> list[CleanPhoto]:
     if errors:
         raise ValidationFailed(fields={field: errors})
     return cleaned
+
+
+def store_photos(model: Any, photos: Sequence[CleanPhoto], actor: Any, **owner: Any) -> list[Any]:
+    """Save cleaned photos as rows of `model` (a ticket's or a whistle's photo), each under a
+    random name, with `owner` (the ticket or whistle, and the event) set on every row."""
+    saved = []
+    for photo in photos:
+        row = model(
+            **owner,
+            content_type=photo.content_type,
+            size=photo.size,
+            width=photo.width,
+            height=photo.height,
+            sha256=photo.sha256,
+            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        row.image.save("photo", photo.content, save=False)
+        row.save()
+        saved.append(row)
+    return saved

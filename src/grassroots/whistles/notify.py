@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from grassroots.accounts.models import DEPARTMENT_ROLES, Role, User
 from grassroots.notices.services import notify as send_notice
+from grassroots.tickets.notify import active_users
 
 from .models import Summons, Whistle
 
@@ -22,14 +23,10 @@ def whistle_url(whistle: Whistle) -> str:
     return reverse("whistles:detail", args=[whistle.number])
 
 
-def _active(users: Any) -> list[User]:
-    return list(users.filter(is_active=True).distinct())
-
-
 def officers(department_ids: Iterable[int]) -> list[User]:
     """The officers of the departments; for a department with none, its head."""
     ids = list(department_ids)
-    people = _active(
+    people = active_users(
         User.objects.filter(scope_departments__in=ids, role__in=DEPARTMENT_ROLES).prefetch_related(
             "scope_departments"
         )
@@ -46,11 +43,13 @@ def officers(department_ids: Iterable[int]) -> list[User]:
 
 
 def heads(department_id: int) -> list[User]:
-    return _active(User.objects.filter(scope_departments=department_id, role=Role.DEPARTMENT_HEAD))
+    return active_users(
+        User.objects.filter(scope_departments=department_id, role=Role.DEPARTMENT_HEAD)
+    )
 
 
 def street_leaders(whistle: Whistle) -> list[User]:
-    return _active(User.objects.filter(scope_areas=whistle.street_id, role=Role.STREET_LEADER))
+    return active_users(User.objects.filter(scope_areas=whistle.street_id, role=Role.STREET_LEADER))
 
 
 def _tell(users: Iterable[User | None], whistle: Whistle, title: str, body: str = "") -> None:

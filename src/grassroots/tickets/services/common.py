@@ -27,7 +27,7 @@ from ..models import (
     TicketEvent,
     TicketPhoto,
 )
-from ..photos import CleanPhoto
+from ..photos import CleanPhoto, store_photos
 
 HANDLER_AREA_KINDS = (
     AreaKind.GRID,
@@ -112,22 +112,7 @@ def _event(
 def _save_photos(
     ticket: Ticket, photos: Sequence[CleanPhoto], actor: Any, event: TicketEvent | None = None
 ) -> list[TicketPhoto]:
-    saved = []
-    for photo in photos:
-        row = TicketPhoto(
-            ticket=ticket,
-            event=event,
-            content_type=photo.content_type,
-            size=photo.size,
-            width=photo.width,
-            height=photo.height,
-            sha256=photo.sha256,
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        row.image.save("photo", photo.content, save=False)
-        row.save()
-        saved.append(row)
-    return saved
+    return store_photos(TicketPhoto, photos, actor, ticket=ticket, event=event)
 
 
 def _audit(

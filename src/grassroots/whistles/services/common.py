@@ -17,8 +17,9 @@ from grassroots.core.audit import audit_log
 from grassroots.core.errors import Conflict, ValidationFailed, clean_text, field_error
 from grassroots.core.worktime import Deadline, deadline_info
 from grassroots.territory.models import Area, AreaKind, Department
+from grassroots.territory.services import street_of
 from grassroots.tickets.models import EventKind, Ticket, TicketEvent
-from grassroots.tickets.photos import CleanPhoto
+from grassroots.tickets.photos import CleanPhoto, store_photos
 
 from ..models import (
     Flag,
@@ -134,19 +135,7 @@ def _audit(
 def _save_photos(
     whistle: Whistle, photos: Sequence[CleanPhoto], actor: Any, event: WhistleEvent
 ) -> None:
-    for photo in photos:
-        row = WhistlePhoto(
-            whistle=whistle,
-            event=event,
-            content_type=photo.content_type,
-            size=photo.size,
-            width=photo.width,
-            height=photo.height,
-            sha256=photo.sha256,
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        row.image.save("photo", photo.content, save=False)
-        row.save()
+    store_photos(WhistlePhoto, photos, actor, whistle=whistle, event=event)
 
 
 def _move_summons(summons: Summons, from_states: Iterable[str], **changes: Any) -> None:
@@ -167,9 +156,7 @@ def _summons_state_error(summons: Summons, action: str) -> ValidationFailed:
 
 
 def _street_of(area: Area) -> Area:
-    if area.kind in (AreaKind.STREET, AreaKind.TOWNSHIP):
-        return area
-    street = Area.objects.filter(path=area.path[: 2 * Area.steplen]).first()
+    street = street_of(area)
     if street is None:
         raise _fail("area", _("该单位不属于任何街道。"))
     return street
