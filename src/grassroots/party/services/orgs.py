@@ -17,7 +17,7 @@ from grassroots.core.errors import ValidationFailed
 from grassroots.territory.models import Area, Household, Resident
 from grassroots.territory.services import street_of
 
-from .models import (
+from ..models import (
     BRANCH_KINDS,
     LED_AREA_KINDS,
     ORG_PARENT_KINDS,
@@ -28,7 +28,7 @@ from .models import (
     PartyMember,
     PartyOrg,
 )
-from .rules_check import (
+from ..rules_check import (
     Finding,
     membership_findings,
     structure_findings,

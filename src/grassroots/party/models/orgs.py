@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -127,6 +128,14 @@ class PartyOrg(MP_Node, TimeStampedModel):
     term_end = models.DateField(_("本届任期结束"), null=True, blank=True, db_index=True)
     # The term end the last reminder was sent for: the sweep reminds once per term.
     term_reminded_for = models.DateField(null=True, blank=True, editable=False)
+    # 主题党日: the fixed day of the month a branch keeps (DOMAIN.md §4); none: not fixed yet.
+    theme_day = models.PositiveSmallIntegerField(
+        _("主题党日（每月几号）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("每月固定的一天，1 到 28 号。"),
+    )
     # The Area path the organisation belongs to: the territory it leads, or else its parent's.
     # Copied so that scope filters need no join.
     area_path = models.CharField(max_length=255, db_index=True, editable=False, blank=True)
