@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -10,4 +10,9 @@ urlpatterns = [
     path("members/<int:pk>/links/", views.link_add, name="link_add"),
     path("members/<int:pk>/links/<int:link_pk>/remove/", views.link_remove, name="link_remove"),
     path("areas/<int:pk>/", views.area_detail, name="area"),
+    # Organisational life (三会一课, compliance, appraisal, points).
+    path("life/", include("grassroots.party.urls_compliance")),
+    path("meetings/", include("grassroots.party.urls_meetings")),
+    path("appraisals/", include("grassroots.party.urls_appraisal")),
+    path("points/", include("grassroots.party.urls_points")),
 ]

@@ -1,0 +1,5 @@
+"""Workbench and phone pages of organisational life: appraisal (included by party/urls.py)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
