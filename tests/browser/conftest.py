@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import flushable_audit_log
+from tests.party.conftest import life  # noqa: F401  (the branch with a committee, for org-life pages)
 
 # Playwright's sync API keeps an asyncio loop running in this thread, and Django refuses ORM
 # calls while a loop runs ("SynchronousOnlyOperation"). Fixtures here use the ORM in between

@@ -3,6 +3,7 @@ and one probationary), whose secretary and recorder have accounts, and the seede
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,8 +35,24 @@ class Life:
         return [*self.full, self.probationary]
 
 
+@pytest.fixture(autouse=True)
+def org_life_config(db: Any) -> None:
+    """The seeded meeting kinds and point rules, put back when a reused test database has lost
+    them: transactional tests (the browser tests) empty every table when they end."""
+    reseed_org_life()
+
+
+def reseed_org_life() -> None:
+    from django.apps import apps
+
+    if not MeetingKind.objects.exists():
+        seed = importlib.import_module("grassroots.party.migrations.0004_seed_org_life")
+        seed.seed(apps, None)
+
+
 @pytest.fixture
 def life(people: Any, cast: Any, city: Any) -> Life:
+    reseed_org_life()
     branch = people.branch_b
     group = party_org_create(
         actor=None,
