@@ -321,7 +321,10 @@ def test_org_page_shows_the_branch_and_its_members(
     assert "东一1号楼党小组" in html  # a sub-organisation
     assert "提醒" in html and "请做好换届准备" in html
     assert 'data-testid="errors"' not in html
+    assert f'href="/workbench/party/life/orgs/{people.branch_a.pk}/"' in html  # 组织生活
     assert_no_personal_numbers(html, people)
+    committee = html_of(login(cast.community_staff), org_url(people.cc1))
+    assert 'data-testid="life-link"' not in committee  # a committee holds no meetings itself
 
 
 def test_group_page_lists_the_members_placed_in_it(people: Any, cast: Any, login: Any) -> None:
@@ -364,6 +367,7 @@ def test_member_page_shows_the_record(city: Any, people: Any, cast: Any, login: 
     ):
         assert text in html, text
     assert f'href="{area_url(city.building_a1)}#h{people.hh_a1_102.pk}"' in html
+    assert f'href="/workbench/party/points/members/{people.m_wang.pk}/"' in html  # 积分明细
     assert_no_personal_numbers(html, people)
     li = html_of(login(cast.community_staff), member_url(people.m_li))
     assert "未同意" in li and "还没有联系户。" in li

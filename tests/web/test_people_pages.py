@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from grassroots.accounts.models import Role
 from grassroots.core.models import AuditEntry
@@ -229,3 +230,26 @@ def test_identity_consent_is_only_for_members_themselves(
     csrf = Client(enforce_csrf_checks=True)
     csrf.force_login(cast.resident)
     assert csrf.post("/m/me/identity/", {"shows": "1"}).status_code == 403
+
+
+def test_a_resident_member_reaches_organisational_life_from_me(
+    people: Any, cast: Any, login: Any
+) -> None:
+    from grassroots.party.services import member_create
+
+    client = login(cast.resident)
+    assert 'data-testid="org-life"' not in client.get("/m/me/").content.decode()
+    member_create(
+        actor=None,
+        name="张阿姨",
+        status="full",
+        joined_on=people.m_wang.joined_on,
+        branch=people.branch_a,
+        resident=people.me,
+    )
+    page = client.get("/m/me/").content.decode()
+    assert 'data-testid="org-life"' in page
+    for name in ("party:meetings", "party:points_mine", "party:appraisal_mine"):
+        url = reverse(name)
+        assert f'href="{url}"' in page
+        assert client.get(url).status_code == 200

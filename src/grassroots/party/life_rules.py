@@ -94,17 +94,28 @@ def vote_outcome(
     return Outcome(True, False, reason % {"for": votes_for, "base": base})
 
 
-def holds(kind: MeetingKind, org: PartyOrg) -> bool:
+def holds(kind: MeetingKind, org: PartyOrg, *, has_committee: bool | None = None) -> bool:
     """Whether an organisation holds meetings of this kind: branches hold the branch-wide
     kinds and talks, branches with a committee (7 or more full members) the committee
-    meeting, and groups their group meeting."""
+    meeting, and groups their group meeting. `has_committee`, when the caller read the
+    committees of many organisations at once, saves the query."""
     if kind.held_by == HeldBy.GROUP:
         return org.kind == OrgKind.GROUP
     if org.kind not in BRANCH_KINDS:
         return False
     if kind.held_by == HeldBy.COMMITTEE:
-        return org.committee.exists()
+        return org.committee.exists() if has_committee is None else has_committee
     return True
+
+
+def branch_of(org: PartyOrg) -> PartyOrg:
+    """The branch whose memberships an organisation's members hold: a group's parent branch,
+    or the organisation itself."""
+    if org.kind == OrgKind.GROUP:
+        parent = PartyOrg.objects.filter(path=org.path[: -PartyOrg.steplen]).first()
+        if parent is not None:
+            return parent
+    return org
 
 
 def expected_members(kind: MeetingKind, org: PartyOrg) -> QuerySet[PartyMember]:
@@ -162,6 +173,6 @@ def may_run(user: Any, org: PartyOrg) -> bool:
     if leads(member, org):
         return True
     if org.kind == OrgKind.GROUP:
-        parent = PartyOrg.objects.filter(path=org.path[: -PartyOrg.steplen]).first()
-        return parent is not None and leads(member, parent)
+        branch = branch_of(org)
+        return branch != org and leads(member, branch)
     return False

@@ -1,8 +1,10 @@
-"""Periodic work of the party app: remind committees before their term ends (换届提醒)."""
+"""Periodic work of the party app: remind committees before their term ends (换届提醒), and
+branches and groups before a period of required meetings ends (组织生活提醒)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,6 +21,8 @@ from grassroots.core.scoping import prefixes
 from grassroots.notices.services import notify
 
 from .models import PartyOrg
+
+log = logging.getLogger(__name__)
 
 
 def remind_terms_ending() -> int:
@@ -76,3 +80,33 @@ def remind_terms_ending() -> int:
 @db_periodic_task(crontab(hour="8", minute="0"))
 def term_reminders() -> int:
     return remind_terms_ending()
+
+
+@db_periodic_task(crontab(hour="8", minute="10"))
+def compliance_reminders() -> int:
+    """Remind branches and groups of the required meetings of a period that ends soon."""
+    from .compliance import remind_compliance
+
+    return remind_compliance()
+
+
+# How far back each hourly points run looks. The run is idempotent, so the overlap costs little
+# and a consumer that was down for up to this long catches up by itself; after a longer gap (or
+# at first deployment) run `credit_closed_tickets()` once by hand.
+POINTS_LOOKBACK = timedelta(days=7)
+
+
+def credit_ticket_points(since: datetime | None = None) -> int:
+    """Tickets closed since `since` (default: the last POINTS_LOOKBACK) whose resolver is a
+    party member, credited once each; returns how many entries were appended."""
+    from .services.points import credit_closed_tickets
+
+    credited = credit_closed_tickets(since or timezone.now() - POINTS_LOOKBACK)
+    if credited:
+        log.info("points: %d resolved tickets credited", credited)
+    return credited
+
+
+@db_periodic_task(crontab(minute="20"))
+def ticket_points_hourly() -> int:
+    return credit_ticket_points()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.accounts.models import ADMIN_ROLES, DEPARTMENT_ROLES, SCOPE_AREA_KINDS, Role
 from grassroots.notices.selectors import unread_count
+from grassroots.party.life_rules import LIFE_STAFF_ROLES
 from grassroots.tickets.rules import DISPATCHER_ROLES, HANDLER_ROLES, SUPERVISOR_ROLES
 
 STAFF_WORK = frozenset(set(Role) - {Role.RESIDENT} - ADMIN_ROLES)
@@ -85,7 +86,48 @@ NAV = [
     ),
     NavItem(_("辖区"), "web:areas", STAFF_WORK | {Role.SYSTEM_ADMIN}),
     NavItem(_("职能部门"), "web:departments", STAFF_WORK | {Role.SYSTEM_ADMIN}),
-    NavItem(_("组织与辖区"), "party:overview", SCOPED_STAFF, section="party"),
+    NavItem(
+        _("组织与辖区"),
+        "party:overview",
+        SCOPED_STAFF,
+        also=frozenset({"party:org", "party:member", "party:area"}),
+    ),
+    # 三会一课, compliance, appraisal and points: the party workers of the territory.
+    NavItem(
+        _("组织生活"),
+        "party:life",
+        LIFE_STAFF_ROLES,
+        also=frozenset(
+            {
+                "party:branch_home",
+                "party:meetings",
+                "party:meeting_new",
+                "party:meeting",
+                "party:meeting_record",
+                "party:meeting_correct",
+                "party:followup_new",
+                "party:appraisal_list",
+                "party:appraisal",
+                "party:points_member",
+            }
+        ),
+    ),
+    # Members on patrol record meetings on their phones and read their points.
+    NavItem(
+        _("我的组织生活"),
+        "party:meetings",
+        frozenset({Role.GRID_WORKER, Role.BUILDING_HEAD}),
+        also=frozenset(
+            {
+                "party:meeting",
+                "party:meeting_record",
+                "party:meeting_correct",
+                "party:points_mine",
+                "party:appraisal_mine",
+                "party:appraisal_me",
+            }
+        ),
+    ),
     NavItem(_("驻区单位"), "alliance:units", SCOPED_STAFF, section="alliance"),
     # Those who register people or members, and the system admin for buildings.
     NavItem(

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from grassroots.accounts.models import DEPARTMENT_ROLES, Role
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from grassroots.party.meeting_views import taken_up_lines
 from grassroots.territory.models import AreaKind
 from grassroots.tickets.rates import current_month, parse_month, recent_months
 from grassroots.tickets.services import find_ticket
@@ -364,6 +365,7 @@ def _detail_page(
             "is_department": user.role in DEPARTMENT_ROLES,
             "late_count": sum(1 for c in cards if c.chip.tone == "late"),
             "solved_when": _short(whistle.solved_at),
+            "taken_up": taken_up_lines(user, whistle=whistle),
         },
         status=status,
     )

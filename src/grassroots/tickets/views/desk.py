@@ -39,6 +39,7 @@ from grassroots.core.excel import (
     write_workbook,
 )
 from grassroots.core.scoping import scope_of, under_paths
+from grassroots.party.meeting_views import taken_up_lines
 from grassroots.territory.models import Area, AreaKind, Department
 
 from .. import services
@@ -803,6 +804,7 @@ def _detail_page(
             "actions_list": actions,
             "supervised_open": ticket.supervised_at is not None and ticket.state in OPEN_STATES,
             "submitted_when": when(ticket.created_at),
+            "taken_up": taken_up_lines(user, ticket=ticket),
         },
         status=status,
     )

@@ -22,8 +22,11 @@ def _viewer(request: HttpRequest) -> Any:
     return user if user.is_authenticated else None
 
 
-def serve_photo(request: HttpRequest, find: Callable[[Any], Any]) -> HttpResponseBase:
-    """A stored photo, to a viewer (session or API token) for whom `find(viewer)` returns its
+def serve_photo(
+    request: HttpRequest, find: Callable[[Any], Any], *, field: str = "image"
+) -> HttpResponseBase:
+    """A stored photo (or another file: the row's file field is `field`, its type in
+    `content_type`), to a viewer (session or API token) for whom `find(viewer)` returns its
     row; 404 otherwise, so its existence does not leak. Private to the browser's cache."""
     viewer = _viewer(request)
     if viewer is None:
@@ -34,7 +37,7 @@ def serve_photo(request: HttpRequest, find: Callable[[Any], Any]) -> HttpRespons
     if row is None:
         raise Http404
     try:
-        handle = row.image.open("rb")
+        handle = getattr(row, field).open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
     response = FileResponse(handle, content_type=row.content_type)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from grassroots.accounts.models import Role, User
 from grassroots.core.personal import digests
+from grassroots.party.demo import load_demo_org_life
 from grassroots.territory.demo import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
@@ -35,6 +36,7 @@ COUNT_LABELS = [
     ("accounts", "账号 accounts"),
     ("tickets", "工单 tickets"),
     ("whistles", "吹哨 whistles"),
+    ("meetings", "组织生活会议 meetings"),
 ]
 
 
@@ -74,6 +76,8 @@ class Command(BaseCommand):
                 # Whistles on some of those tickets, with departments answering (吹哨报到).
                 counts |= load_demo_whistles(seed=options["seed"])
                 tickets_elapsed = time.monotonic() - tickets_started
+                # This year's organisational life: meetings, talks, points, an appraisal.
+                counts |= load_demo_org_life(seed=options["seed"])
             elapsed = time.monotonic() - started
             self.stdout.write(
                 self.style.SUCCESS(f"demo city loaded ({size}, seed {options['seed']})")
