@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from grassroots.accounts.models import Role, User
 from grassroots.core.audit import audit_log
 from grassroots.core.errors import NotFound
+from grassroots.core.scoping import prefixes, with_ancestors
 from grassroots.notices.services import notify
 
 from . import life_rules
@@ -515,7 +516,7 @@ def compute(
 
 def _own_q(user: Any) -> Q:
     """The branch and group of the user's own membership."""
-    own = PartyMember.objects.filter(Q(user_id=user.pk) | Q(resident__user_id=user.pk))
+    own = PartyMember.objects.of_user(user)
     return Q(pk__in=own.values("branch_id")) | Q(pk__in=own.values("group_id"))
 
 
@@ -607,16 +608,6 @@ def _roll_up(result: Compliance, seen: QuerySet[PartyOrg]) -> None:
 # --- reminders ----------------------------------------------------------------------------------
 
 
-def _secretary_account(org: PartyOrg) -> User | None:
-    secretary = org.secretary
-    if secretary is None:
-        return None
-    if secretary.user is not None:
-        return secretary.user
-    resident = secretary.resident
-    return resident.user if resident is not None else None
-
-
 def remind_compliance(today: date | None = None) -> int:
     """Before a period ends (within the kind's `remind_days`), remind every organisation that
     has not yet held enough confirmed meetings of a required kind for it: its secretary and
@@ -667,10 +658,7 @@ def _send_reminders(owed: list[tuple[OrgCompliance, KindRow, Cell]], today: date
             path__in={o.path[: -PartyOrg.steplen] for o in orgs.values() if o.kind == OrgKind.GROUP}
         ).select_related("secretary__user", "secretary__resident__user")
     }
-    step = PartyOrg.steplen
-    area_prefixes = {
-        o.area_path[:end] for o in orgs.values() for end in range(step, len(o.area_path) + 1, step)
-    }
+    area_prefixes = with_ancestors(o.area_path for o in orgs.values())
     staff: dict[str, list[User]] = defaultdict(list)
     for user in User.objects.filter(
         is_active=True, role__in=REMINDED_ROLES, scope_areas__path__in=area_prefixes
@@ -679,15 +667,11 @@ def _send_reminders(owed: list[tuple[OrgCompliance, KindRow, Cell]], today: date
     sent = 0
     for item, row, cell in owed:
         org = orgs[item.org.pk]
-        secretary = _secretary_account(org)
+        secretary = org.secretary.account if org.secretary else None
         if secretary is None and org.kind == OrgKind.GROUP:
             parent = parents.get(org.path[: -PartyOrg.steplen])
-            secretary = _secretary_account(parent) if parent is not None else None
-        above = [
-            u
-            for end in range(step, len(org.area_path) + 1, step)
-            for u in staff.get(org.area_path[:end], [])
-        ]
+            secretary = parent.secretary.account if parent and parent.secretary else None
+        above = [u for prefix in prefixes(org.area_path) for u in staff.get(prefix, [])]
         people = [u for u in [secretary, *above] if u is not None]
         try:
             with transaction.atomic():

@@ -140,11 +140,7 @@ def member_of(user: Any) -> PartyMember | None:
     """The party member a signed-in user is, if any (staff account or resident account)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return (
-        PartyMember.objects.filter(Q(user_id=user.pk) | Q(resident__user_id=user.pk))
-        .select_related("branch", "group")
-        .first()
-    )
+    return PartyMember.objects.of_user(user).select_related("branch", "group").first()
 
 
 def leads(member: PartyMember | None, org: PartyOrg) -> bool:

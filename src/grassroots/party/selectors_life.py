@@ -84,7 +84,7 @@ def life_orgs_for(user: Any) -> QuerySet[PartyOrg]:
     """The organisations whose life the user may take part in: those in their territory, and
     their own branch and group as a member (a member with a resident's account has no
     territory)."""
-    own = PartyMember.objects.filter(Q(user_id=user.pk) | Q(resident__user_id=user.pk))
+    own = PartyMember.objects.of_user(user)
     visible = PartyOrg.objects.visible_to(user).values("pk")
     return PartyOrg.objects.filter(
         Q(pk__in=visible) | Q(pk__in=own.values("branch_id")) | Q(pk__in=own.values("group_id"))
@@ -201,7 +201,7 @@ def record_version(user: Any, pk: Any, version: int) -> MeetingRecord:
 
 def find_followup(user: Any, pk: Any) -> FollowUp:
     """A follow-up task of a visible meeting, or one the user owns (NotFound otherwise)."""
-    own = PartyMember.objects.filter(Q(user_id=user.pk) | Q(resident__user_id=user.pk))
+    own = PartyMember.objects.of_user(user)
     visible = Meeting.objects.visible_to(user).values("pk")
     try:
         return (

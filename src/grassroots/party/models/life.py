@@ -105,7 +105,7 @@ class MeetingQuerySet(ScopedQuerySet["Meeting"]):
     def scope_q(self, user: Any, scope: Scope) -> Q | None:
         """Staff see the meetings of the organisations in their territory; a member sees the
         meetings of their own branch and group."""
-        own = PartyMember.objects.filter(Q(user_id=user.pk) | Q(resident__user_id=user.pk))
+        own = PartyMember.objects.of_user(user)
         mine = Q(org_id__in=own.values("branch_id")) | Q(org_id__in=own.values("group_id"))
         inside = under_paths("area_path", scope.area_paths)
         return mine if inside is None else mine | inside
@@ -435,7 +435,7 @@ APPRAISAL_ORDER = [s.value for s in AppraisalStage]
 
 class AppraisalQuerySet(ScopedQuerySet["Appraisal"]):
     def scope_q(self, user: Any, scope: Scope) -> Q | None:
-        own = PartyMember.objects.filter(Q(user_id=user.pk) | Q(resident__user_id=user.pk))
+        own = PartyMember.objects.of_user(user)
         mine = Q(org_id__in=own.values("branch_id"))
         inside = under_paths("area_path", scope.area_paths)
         return mine if inside is None else mine | inside

@@ -174,9 +174,18 @@ class MemberStatus(models.TextChoices):
     PROBATIONARY = "probationary", _("预备党员")
 
 
+def person_q(user: Any) -> Q:
+    """The membership of the person signed in: by a staff account or by a resident's own."""
+    return Q(user_id=user.pk) | Q(resident__user_id=user.pk)
+
+
 class PartyMemberQuerySet(ScopedQuerySet["PartyMember"]):
+    def of_user(self, user: Any) -> PartyMemberQuerySet:
+        """The member the signed-in user is (none, or one: a person is a member once)."""
+        return self.filter(person_q(user))
+
     def scope_q(self, user: Any, scope: Scope) -> Q | None:
-        own = Q(user_id=user.pk) | Q(resident__user_id=user.pk)
+        own = person_q(user)
         inside = under_paths("branch__area_path", scope.area_paths)
         return own if inside is None else own | inside
 
@@ -244,6 +253,15 @@ class PartyMember(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def account(self) -> Any:
+        """The member's account: a staff account, or else the resident's own (or none)."""
+        if self.user_id:
+            return self.user
+        if self.resident_id and self.resident is not None:
+            return self.resident.user
+        return None
 
     @property
     def service_roles(self) -> list[str]:

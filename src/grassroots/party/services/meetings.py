@@ -74,17 +74,8 @@ def meeting_url(meeting: Meeting) -> str:
     return reverse("party:meeting", args=[meeting.pk])
 
 
-def account_of(member: PartyMember) -> Any:
-    """The member's account: a staff account, or else the resident's own."""
-    if member.user_id:
-        return member.user
-    if member.resident_id and member.resident is not None:
-        return member.resident.user
-    return None
-
-
 def _accounts(members: Iterable[PartyMember], *, but: Any = None) -> list[Any]:
-    found = [account_of(m) for m in members]
+    found = [m.account for m in members]
     return [u for u in found if u is not None and (but is None or u.pk != but.pk)]
 
 
@@ -659,7 +650,7 @@ def followup_create(
 
 def followup_done(*, actor: Any, followup: FollowUp, note: str = "") -> FollowUp:
     """A task marked done by its owner (or whoever runs the organisation's meetings)."""
-    owner_account = account_of(followup.owner)
+    owner_account = followup.owner.account
     mine = owner_account is not None and owner_account.pk == getattr(actor, "pk", None)
     if not mine and not life_rules.may_run(actor, followup.meeting.org):
         raise Forbidden(_("只有任务负责人或本组织的书记、委员可以标记任务完成。"))
@@ -836,7 +827,6 @@ __all__ = [
     "AttendanceIn",
     "ItemIn",
     "ResolutionIn",
-    "account_of",
     "attachment_extension",
     "branch_of",
     "current_record",

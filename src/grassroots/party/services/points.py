@@ -298,9 +298,8 @@ def points_adjust(
             member=member, points=points, reason=text, actor=actor, street_id=member.street_id
         )
         entry.save()
-        recipients = [member.user, member.resident.user if member.resident else None]
         notify(
-            recipients=[u for u in recipients if u is not None],
+            recipients=[member.account] if member.account else [],
             title=_("您的党员积分有调整"),
             body=_("%(points)+d 分，原因：%(reason)s") % {"points": points, "reason": text},
             url=reverse("party:points_mine"),
