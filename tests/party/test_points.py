@@ -35,6 +35,7 @@ from grassroots.party.services.points import (
     ledger,
     points_adjust,
     points_for_record,
+    points_for_records,
     points_summary,
     points_total,
 )
@@ -288,6 +289,31 @@ def test_the_query_count_does_not_grow_with_attendance(
         assert points_for_record(small) == 1
     with django_assert_max_num_queries(10):
         assert points_for_record(big) == 9
+
+
+def test_many_records_at_once_give_what_one_at_a_time_gives(
+    life: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The demo's year of history goes through `points_for_records`: the same entries as one
+    record at a time, in a fixed number of queries, and a replaced or repeated record is not
+    counted twice."""
+    months = [HELD - timedelta(days=31 * i) for i in range(6)]
+    records = [
+        lock(life, make_meeting(life, when=when), {life.secretary: "present", life.third: "absent"})
+        for when in months
+    ]
+    corrected = make_meeting(life, "general_meeting")
+    old = lock(life, corrected, {life.secretary: "present"})
+    new = lock(life, corrected, {life.secretary: "absent"}, version=2)
+    unlocked = lock(life, make_meeting(life, when=HELD - timedelta(days=400)), {}, locked=False)
+
+    with django_assert_max_num_queries(10):
+        appended = points_for_records([*records, records[0], old, new, unlocked])
+
+    assert appended == 6 * 2 + 1  # six meetings for two members; the correction's fact only
+    assert points_total(life.secretary) == 6 * 2 - 2
+    assert points_total(life.third) == 6 * -2
+    assert all(points_for_record(r) == 0 for r in [*records, old, new])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ alive on first sign-in.
 
 The history is written directly with its own times (the services stamp `now`), following the
 rules the services apply: the expected members of each kind, votes within attendance, the
-quorum and passing rules; points come from `points_for_record`, the same as a confirmation.
+quorum and passing rules; points come from `points_for_records`, as a confirmation's do.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from .services.meetings import (
     meeting_plan,
     meeting_record,
 )
-from .services.points import credit_closed_tickets, points_for_record
+from .services.points import credit_closed_tickets, points_for_records
 
 SHOWCASE_BRANCH = "幸福社区第一网格党支部"
 EXCUSES = ["外出务工", "生病住院", "在外地照顾家人", "单位值班"]
@@ -126,8 +126,7 @@ def load_demo_org_life(seed: int, today: date | None = None) -> dict[str, int]:
                 if day is not None:
                     held.append(_history(rng, entry, kind, span, day))
     _write(held)
-    for one in held:
-        points_for_record(one.record)
+    points_for_records([one.record for one in held])
     counts = Counter({"meetings": len(held)})
     if showcase is not None:
         counts["meetings"] += _showcase(showcase, today)

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -30,6 +30,7 @@ from grassroots.tickets.models import EventKind, Ticket, TicketEvent, TicketStat
 
 from ..life_rules import may_run, member_of
 from ..models import (
+    Attendance,
     AttendanceStatus,
     HeldBy,
     Meeting,
@@ -85,65 +86,130 @@ def points_for_record(record: MeetingRecord) -> int:
     it earned even if its rule changed or was switched off since; a new fact earns nothing
     under a rule that is switched off. A record that is not locked, or that a later locked
     version replaced, is left alone."""
-    if record.locked_at is None:
-        return 0
+    return points_for_records([record])
+
+
+RECORDS_BATCH = 1000  # records brought in line per round of queries
+
+
+def points_for_records(records: Sequence[MeetingRecord]) -> int:
+    """`points_for_record` for many records of different meetings (the demo's year of
+    history) in a fixed number of queries per RECORDS_BATCH records."""
+    locked = [r for r in records if r.locked_at is not None]
+    appended = 0
+    for start in range(0, len(locked), RECORDS_BATCH):
+        appended += _bring_in_line(locked[start : start + RECORDS_BATCH])
+    return appended
+
+
+def _bring_in_line(records: Sequence[MeetingRecord]) -> int:
     with transaction.atomic():
-        # One meeting at a time (select_for_update on PostgreSQL; SQLite's IMMEDIATE
-        # transactions already serialise writers): a second call waits here and then finds
-        # the ledger in line, so nothing is appended twice.
-        meeting = Meeting.objects.select_for_update().get(pk=record.meeting_id)
-        kind = meeting.kind
-        if not kind.required or kind.held_by == HeldBy.PAIR:
-            return 0
-        newer = MeetingRecord.objects.filter(
-            meeting=meeting, version__gt=record.version, locked_at__isnull=False
+        # One meeting at a time (select_for_update on PostgreSQL, in id order so that two
+        # batches cannot deadlock; SQLite's IMMEDIATE transactions already serialise writers):
+        # a second call waits here and then finds the ledger in line, so nothing is appended
+        # twice.
+        meetings = {
+            m.pk: m
+            for m in Meeting.objects.select_for_update(of=("self",))
+            .select_related("kind")
+            .filter(pk__in={r.meeting_id for r in records})
+            .order_by("pk")
+        }
+        latest: dict[int, int] = dict(
+            MeetingRecord.objects.filter(meeting__in=list(meetings), locked_at__isnull=False)
+            .order_by()
+            .values("meeting_id")
+            .annotate(version=Max("version"))
+            .values_list("meeting_id", "version")
         )
-        if newer.exists():
+        counted = [
+            r
+            for r in records
+            if meetings[r.meeting_id].kind.required
+            and meetings[r.meeting_id].kind.held_by != HeldBy.PAIR
+            and latest.get(r.meeting_id, 0) <= r.version
+        ]
+        # A record given twice is brought in line once.
+        counted = list({r.meeting_id: r for r in counted}.values())
+        if not counted:
             return 0
         rules = list(PointRule.objects.filter(code__in=ATTENDANCE_RULES.values()))
-        status_of = dict(record.attendance.values_list("member_id", "status"))
-        held: dict[tuple[int, int], int] = {
-            (row["member_id"], row["rule_id"]): row["total"] or 0
-            for row in PointEntry.objects.filter(meeting=meeting, rule__in=rules)
-            .values("member_id", "rule_id")
+        status_of: dict[int, dict[int, str]] = {}
+        for record_id, member_id, status in Attendance.objects.filter(
+            record__in=[r.pk for r in counted]
+        ).values_list("record_id", "member_id", "status"):
+            status_of.setdefault(record_id, {})[member_id] = status
+        held: dict[int, dict[tuple[int, int], int]] = {}
+        for row in (
+            PointEntry.objects.filter(meeting__in=[r.meeting_id for r in counted], rule__in=rules)
+            .values("meeting_id", "member_id", "rule_id")
             .annotate(total=Sum("points"))
-        }
-        member_ids = set(status_of) | {member_id for member_id, _rule in held}
+        ):
+            held.setdefault(row["meeting_id"], {})[(row["member_id"], row["rule_id"])] = (
+                row["total"] or 0
+            )
+        member_ids = {m for r in counted for m in status_of.get(r.pk, {})}
+        member_ids |= {m for h in held.values() for m, _rule in h}
         street_of = dict(
             PartyMember.objects.filter(pk__in=member_ids).values_list("pk", "street_id")
         )
-        correcting = record.version > 1 or bool(held)
         entries: list[PointEntry] = []
         with translation.override(settings.LANGUAGE_CODE):
-            for member_id in sorted(member_ids):
-                fact = ATTENDANCE_RULES.get(status_of.get(member_id, ""))
-                # The reversal of what no longer holds first, then the new fact.
-                for rule in sorted(rules, key=lambda r: r.code == fact):
-                    have = held.get((member_id, rule.pk), 0)
-                    earned = rule.points if rule.active else 0
-                    want = (have or earned) if fact == rule.code else 0
-                    if want == have:
-                        continue
-                    what = _attendance_label(rule.code, kind.name, record.held_at)
-                    if want == 0:
-                        reason = _("更正：撤销“%(what)s”") % {"what": what}
-                    elif correcting:
-                        reason = _("更正：%(what)s") % {"what": what}
-                    else:
-                        reason = what
-                    entries.append(
-                        PointEntry(
-                            member_id=member_id,
-                            points=want - have,
-                            rule=rule,
-                            reason=_stored(reason),
-                            meeting=meeting,
-                            record=record,
-                            street_id=street_of.get(member_id),
-                        )
-                    )
-        PointEntry.objects.bulk_create(entries)
+            for record in counted:
+                entries += _entries(
+                    record,
+                    meetings[record.meeting_id],
+                    rules,
+                    status_of.get(record.pk, {}),
+                    held.get(record.meeting_id, {}),
+                    street_of,
+                )
+        PointEntry.objects.bulk_create(entries, batch_size=1000)
     return len(entries)
+
+
+def _entries(
+    record: MeetingRecord,
+    meeting: Meeting,
+    rules: Sequence[PointRule],
+    status_of: dict[int, str],
+    held: dict[tuple[int, int], int],
+    street_of: dict[int, int | None],
+) -> list[PointEntry]:
+    """The ledger rows that bring one meeting in line with its record: the difference, per
+    member and rule, between what the facts are worth and what the ledger holds."""
+    kind = meeting.kind
+    member_ids = set(status_of) | {member_id for member_id, _rule in held}
+    correcting = record.version > 1 or bool(held)
+    entries: list[PointEntry] = []
+    for member_id in sorted(member_ids):
+        fact = ATTENDANCE_RULES.get(status_of.get(member_id, ""))
+        # The reversal of what no longer holds first, then the new fact.
+        for rule in sorted(rules, key=lambda r: r.code == fact):
+            have = held.get((member_id, rule.pk), 0)
+            earned = rule.points if rule.active else 0
+            want = (have or earned) if fact == rule.code else 0
+            if want == have:
+                continue
+            what = _attendance_label(rule.code, kind.name, record.held_at)
+            if want == 0:
+                reason = _("更正：撤销“%(what)s”") % {"what": what}
+            elif correcting:
+                reason = _("更正：%(what)s") % {"what": what}
+            else:
+                reason = what
+            entries.append(
+                PointEntry(
+                    member_id=member_id,
+                    points=want - have,
+                    rule=rule,
+                    reason=_stored(reason),
+                    meeting=meeting,
+                    record=record,
+                    street_id=street_of.get(member_id),
+                )
+            )
+    return entries
 
 
 # --- tickets ------------------------------------------------------------------------------
