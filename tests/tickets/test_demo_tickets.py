@@ -184,6 +184,24 @@ def test_the_same_seed_and_moment_give_the_same_tickets(db: Any) -> None:
         assert stories("a") == stories("a") != stories("b")
 
 
+def test_old_history_is_all_closed(db: Any) -> None:
+    """Played from a year back, every story ends: a ticket reopened once is handled again and
+    closes at its second review (the benchmarks' years of history piled up tickets reopened
+    twice and left open)."""
+    with time_machine.travel(NOW, tick=False):
+        load_plan(build_plan("tiny", DEFAULT_SEED, today=NOW.date()))
+        d = Demo(random.Random("history"), NOW)
+        for i in range(1500):
+            d.random_story(NOW - timedelta(days=365 - i % 300, hours=i % 13))
+        for story in d.stories:
+            story.finish(NOW)
+    reopened = [x for x in d.stories if x.ticket.reopen_count]
+    assert reopened, "some tickets are reopened, or this shows nothing"
+    assert {x.ticket.reopen_count for x in d.stories} <= {0, 1}
+    left_open = [x.ticket.number for x in d.stories if x.ticket.state in ACTIVE_STATES]
+    assert left_open == []
+
+
 def test_demo_city_loads_the_tickets(db: Any) -> None:
     out = io.StringIO()
     call_command("demo_city", "--size", "tiny", "--quiet-accounts", stdout=out)
