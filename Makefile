@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= auto
 # The embedded default: SQLite, the SQLite task queue, development keys (DEBUG on).
 DEV_ENV := DEBUG=1
 
-.PHONY: run test lint format install static messages worker migrate demo bench clean help
+.PHONY: run test lint format install static messages worker migrate demo bench bench-smoke clean help
 
 help:
 	@echo "make run    - install, migrate, load the demo city, start web server + worker"
@@ -21,6 +21,8 @@ help:
 	@echo "make lint   - ruff check, format check, mypy"
 	@echo "make format - ruff format and fix"
 	@echo "make worker - the background worker alone"
+	@echo "make bench  - city-scale benchmarks on PostgreSQL (see bench/README.md; about 25 min)"
+	@echo "make bench-smoke - the same run in miniature (N = 1,000), as CI runs it"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +75,14 @@ format: install
 test: install static messages lint
 	@mkdir -p var
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md): PostgreSQL, Redis and wrk required; the run says what is missing.
+BENCH_ARGS ?=
+bench: install messages
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-smoke: install messages
+	$(BIN)/python -m bench.run --smoke $(BENCH_ARGS)
 
 clean:
 	rm -rf var node_modules $(VENV)
