@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import id_number
 
@@ -42,3 +45,15 @@ def assert_not_found(response: Any) -> None:
     assert response.json() == {
         "error": {"code": "not_found", "message": "未找到该内容。", "fields": {}}
     }
+
+
+def queries_of_get(
+    client: Client, path: str, query: dict[str, str] | None = None, **extra: Any
+) -> tuple[int, HttpResponse]:
+    """The queries of one GET (after a first one that writes the session), and its answer,
+    which must be a 200: for tests that compare a list's cost with few rows and with many."""
+    client.get(path, query or {}, **extra)
+    with CaptureQueriesContext(connection) as ctx:
+        response: HttpResponse = client.get(path, query or {}, **extra)
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    return len(ctx.captured_queries), response

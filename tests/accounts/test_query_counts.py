@@ -6,23 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from grassroots.accounts.services import token_issue
+from tests.helpers import queries_of_get
 
 FEW, MANY = 2, 15
 
 
-def measure(client: Client, path: str, **extra: Any) -> tuple[int, HttpResponse]:
-    """The queries of one GET, after a first one that writes the session."""
-    client.get(path, **extra)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path, **extra)
-    assert response.status_code == 200, (response.status_code, response.content[:300])
-    return len(ctx.captured_queries), response
+measure = queries_of_get
 
 
 def issue(user: Any, n: int, start: int = 0) -> None:

@@ -15,13 +15,10 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
-from django.http import HttpResponse
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from grassroots.party.services.appraisal import appraisal_open
 from grassroots.tickets.models import Ticket
+from tests.helpers import queries_of_get
 from tests.party.conftest import Life
 from tests.party.test_appraisal import this_year
 from tests.party.test_meetings_services import NOW, plan, record, ticket_in_grid_b
@@ -38,13 +35,7 @@ def clock() -> Iterator[Any]:
         yield traveller
 
 
-def measure(client: Client, path: str) -> tuple[int, HttpResponse]:
-    """The queries of one GET, after a first one that writes the session."""
-    client.get(path)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path)
-    assert response.status_code == 200, (response.status_code, response.content[:300])
-    return len(ctx.captured_queries), response
+measure = queries_of_get
 
 
 # --- appraisals ------------------------------------------------------------------------------

@@ -6,21 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
-from django.http import HttpResponse
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-
 from grassroots.territory.services import department_create
+from tests.helpers import queries_of_get
 
-
-def measure(client: Client, path: str) -> tuple[int, HttpResponse]:
-    """The queries of one GET, after a first one that writes the session."""
-    client.get(path)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path)
-    assert response.status_code == 200, (response.status_code, response.content[:300])
-    return len(ctx.captured_queries), response
+measure = queries_of_get
 
 
 def add_departments(city: Any, n: int, start: int) -> None:

@@ -13,15 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
-from django.http import HttpResponse
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from grassroots.territory.models import AreaKind
 from grassroots.territory.services import area_create, department_create
 from grassroots.tickets import services as s
 from grassroots.tickets.rates import snapshot_month
+from tests.helpers import queries_of_get
 from tests.io.conftest import sheet_rows
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -29,13 +26,7 @@ EXPORT = "/workbench/tickets/export/"
 RATES = "/workbench/tickets/rates/"
 
 
-def measure(client: Client, path: str, query: dict[str, str] | None = None) -> tuple[int, Any]:
-    """The queries of one GET, after a first one that writes the session."""
-    client.get(path, query or {})
-    with CaptureQueriesContext(connection) as ctx:
-        response: HttpResponse = client.get(path, query or {})
-    assert response.status_code == 200, (response.status_code, response.content[:300])
-    return len(ctx.captured_queries), response
+measure = queries_of_get
 
 
 # --- the export ------------------------------------------------------------------------------

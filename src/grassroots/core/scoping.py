@@ -2,7 +2,8 @@
 
 A staff user's scope is a set of Area nodes and Department nodes (accounts.User.scope_areas /
 scope_departments). Areas are a materialised-path tree, so "everything under my community" is
-`path LIKE '0001000300020%'` — one index range scan on SQLite and PostgreSQL alike. A model says
+`'000100030002' <= path < '000100030003'` (`under`) — one index range scan on SQLite and
+PostgreSQL alike, whatever the database's collation. A model says
 how it hangs on the tree by implementing `scope_q`; objects outside the scope are simply not in
 the queryset, so a detail fetch of one is a 404 and its existence does not leak.
 """
@@ -23,6 +24,7 @@ from .errors import NotFound
 M = TypeVar("M", bound=models.Model)
 
 PATH_STEP = 4  # treebeard's default steplen for the Area tree
+PATH_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # treebeard's default, every tree here
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,34 @@ def scope_of(user: Any) -> Scope:
     return cached
 
 
+def path_end(path: str) -> str | None:
+    """The first path after everything that starts with `path`: its last character one step
+    up the alphabet, carrying past the alphabet's end ("0001000Z" → "0001001"); None when
+    nothing comes after ("ZZZZ")."""
+    kept = path.rstrip(PATH_ALPHABET[-1])
+    if not kept:
+        return None
+    return kept[:-1] + PATH_ALPHABET[PATH_ALPHABET.index(kept[-1]) + 1]
+
+
+def under(field: str, path: str) -> Q:
+    """Q for rows whose `field` (a tree path) is `path` or lies under it, as a range:
+    `path <= field < path_end(path)`.
+
+    Not `LIKE 'path%'`: PostgreSQL uses a btree index for a LIKE prefix only under the C
+    collation or with a pattern_ops index, and databases are mostly created with another
+    (C.UTF-8 and zh_CN.UTF-8 included), so every scoped list scanned the whole table (issue 8).
+    A range uses the ordinary index on any collation, and on SQLite too. Paths are written in
+    treebeard's alphabet, digits then capital letters, which every collation orders alike."""
+    end = path_end(path)
+    return Q(**{f"{field}__gte": path}) & (Q(**{f"{field}__lt": end}) if end else Q())
+
+
 def under_paths(field: str, paths: tuple[str, ...] | list[str]) -> Q | None:
     """Q for rows whose `field` (an Area path) lies at or under any of `paths`."""
     if not paths:
         return None
-    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
+    return reduce(or_, (under(field, p) for p in paths))
 
 
 class ScopedQuerySet(models.QuerySet[M], Generic[M]):

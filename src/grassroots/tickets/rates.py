@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.core.errors import NotFound, ValidationFailed
-from grassroots.core.scoping import prefixes, scope_of, under_paths
+from grassroots.core.scoping import prefixes, scope_of, under, under_paths
 from grassroots.core.worktime import LOCAL
 from grassroots.territory.models import Area, AreaKind, Department
 
@@ -428,7 +428,7 @@ def ranking(month: date, kind: str = "street", *, within: Area | None = None) ->
     elif kind in RANKING_KINDS:
         qs = qs.filter(area__kind__in=RANKING_KINDS[kind]).select_related("area")
         if within is not None:
-            qs = qs.filter(unit_path__startswith=within.path)
+            qs = qs.filter(under("unit_path", within.path))
     else:
         raise ValueError(f"unknown ranking kind {kind!r}")
     return by_composite(_from_snapshot(row, _unit_of(row)) for row in qs)

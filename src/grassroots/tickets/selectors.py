@@ -9,7 +9,7 @@ from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core.scoping import prefixes, scope_of, under_paths
+from grassroots.core.scoping import prefixes, scope_of, under, under_paths
 from grassroots.core.text import matches
 from grassroots.core.worktime import LOCAL
 from grassroots.territory.models import Area, Department
@@ -107,11 +107,11 @@ def filter_tickets(qs: TicketQuerySet, f: TicketFilters, now: datetime | None = 
         qs = qs.filter(state=f.state)
     if f.category:
         cat = Category.objects.filter(code=f.category).first()
-        qs = qs.filter(category__path__startswith=cat.path) if cat else qs.none()
+        qs = qs.filter(under("category__path", cat.path)) if cat else qs.none()
     if f.unit:
         area = Area.objects.filter(code=f.unit).first()
         if area is not None:
-            qs = qs.filter(handler_path__startswith=area.path)
+            qs = qs.filter(under("handler_path", area.path))
         else:
             dept = Department.objects.filter(code=f.unit).first()
             qs = qs.filter(handler_department=dept) if dept else qs.none()
