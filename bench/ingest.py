@@ -327,42 +327,39 @@ def _machine_ticks() -> tuple[int, int]:
 class CpuMeter:
     """Where the CPU went during the measured run: the web workers, the task worker, this
     database's PostgreSQL backends, and the machine as a whole (the load generator and
-    anything else running at the same time are the rest)."""
+    anything else running at the same time are the rest). Processes are read at every
+    sample of `sampler`, so a backend that ends during the run (Django closes connections
+    older than CONN_MAX_AGE) still counts up to its last sample."""
 
-    def __init__(self, sampler: MemorySampler, database: str) -> None:
-        self.sampler, self.database = sampler, database
-
-    def _snapshot(self) -> dict[str, Any]:
-        workers = _children(self.sampler.master)
-        return {
-            "web": {pid: _cpu_seconds(pid) for pid in workers},
-            "task": _cpu_seconds(self.sampler.task_worker),
-            "pg": {pid: _cpu_seconds(pid) for pid in _postgres_backends(self.database)},
-            "machine": _machine_ticks(),
-            "at": time.monotonic(),
-        }
+    def __init__(self, sampler: MemorySampler) -> None:
+        self.sampler = sampler
 
     def start(self) -> None:
-        self.before = self._snapshot()
+        self.base = self.sampler.cpu_now()
+        self.machine = _machine_ticks()
+        self.at = time.monotonic()
 
     def stop(self, tickets: int) -> dict[str, Any]:
-        after, before = self._snapshot(), self.before
+        seen = self.sampler.cpu_now()
+        busy, total = (a - b for a, b in zip(_machine_ticks(), self.machine, strict=True))
+        wall = time.monotonic() - self.at
 
         def spent(kind: str) -> float:
-            return sum(v - before[kind].get(pid, 0.0) for pid, v in after[kind].items())
+            return sum(
+                v - self.base.get(pid, 0.0)
+                for pid, v in seen.items()
+                if self.sampler.kind.get(pid) == kind
+            )
 
-        wall = after["at"] - before["at"]
-        busy = after["machine"][0] - before["machine"][0]
-        total = after["machine"][1] - before["machine"][1]
         cpus = os.cpu_count() or 1
         per = 1000 / tickets if tickets else 0.0
-        web, pg = spent("web"), spent("pg")
+        web, pg = spent("web_worker"), spent("postgres")
         machine = busy / total * cpus * wall if total else 0.0
         return {
             "machine_busy_pct": round(100 * busy / total, 1) if total else None,
             "web_workers_s": round(web, 2),
             "postgres_s": round(pg, 2),
-            "task_worker_s": round(after["task"] - before["task"], 2),
+            "task_worker_s": round(spent("task_worker"), 2),
             "machine_s": round(machine, 2),
             "ms_per_ticket": {
                 "web": round(web * per, 2),
@@ -376,13 +373,29 @@ class MemorySampler(threading.Thread):
     """VmRSS of the gunicorn workers (the master's children) and of the task worker every
     half second; `finish` adds each process's VmHWM, the kernel's own peak."""
 
-    def __init__(self, master: int, task_worker: int, interval: float = 0.5) -> None:
+    def __init__(self, master: int, task_worker: int, database: str, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
         self.master, self.task_worker, self.interval = master, task_worker, interval
+        self.database = database
         self.peak: dict[int, int] = {}
         self.kind: dict[int, str] = {self.master: "web_master", self.task_worker: "task_worker"}
+        self.cpu_seen: dict[int, float] = {}
         self.samples = 0
+        self._lock = threading.Lock()
         self._stop_event = threading.Event()
+
+    def cpu_now(self) -> dict[int, float]:
+        """Each process's CPU seconds as last seen (read now for the live ones)."""
+        with self._lock:
+            pids = self._pids()
+            for pid in _postgres_backends(self.database):
+                self.kind.setdefault(pid, "postgres")
+                pids.append(pid)
+            for pid in pids:
+                cpu = _cpu_seconds(pid)
+                if cpu:
+                    self.cpu_seen[pid] = max(cpu, self.cpu_seen.get(pid, 0.0))
+            return dict(self.cpu_seen)
 
     def _pids(self) -> list[int]:
         workers = _children(self.master)
@@ -399,6 +412,7 @@ class MemorySampler(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.is_set():
             self._sample()
+            self.cpu_now()
             self.samples += 1
             self._stop_event.wait(self.interval)
 
@@ -742,14 +756,14 @@ def run_ingest(
         "loadavg_before": [round(x, 2) for x in os.getloadavg()],
     }
     result: dict[str, Any] = {"config": config}
-    config["postgres"] = _fresh_chain_head()
-    django_connections.close_all()
     try:
+        config["postgres"] = _fresh_chain_head()
+        django_connections.close_all()
         queue_before = _queue()
         with servers(
             env, work, port=port, workers=workers, threads=threads, gunicorn_args=gunicorn_args
         ) as procs:
-            sampler = MemorySampler(procs["web"].pid, procs["worker"].pid)
+            sampler = MemorySampler(procs["web"].pid, procs["worker"].pid, db_name(url))
             sampler.start()
             try:
                 warm: dict[str, Any] | None = None
@@ -760,7 +774,7 @@ def run_ingest(
                     )
                     warm = verify(warm_run, warm_tag, connections)
                 tag = f"bi{run_id}"
-                meter = CpuMeter(sampler, db_name(url))
+                meter = CpuMeter(sampler)
                 meter.start()
                 run = run_wrk(work, port=port, seconds=seconds, connections=connections, tag=tag)
                 cpu = meter.stop(len(run["numbers"]))
@@ -812,8 +826,10 @@ def run_ingest(
                 round(result["app"]["tickets_per_s"] / pg_tps, 3) if pg_tps else None
             )
         config["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-        result["ok"] = result["app"]["error_count"] == 0 and (
-            warm is None or warm["error_count"] == 0
+        result["ok"] = (
+            result["app"]["error_count"] == 0
+            and (warm is None or warm["error_count"] == 0)
+            and (not pgbench or result["pgbench"]["failed"] == 0)
         )
     finally:
         _drop_sessions(prepared["sessions"])
