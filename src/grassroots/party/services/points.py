@@ -10,7 +10,7 @@ signing in, reading or clicking (DOMAIN.md §1: outcomes, never activity counts)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -174,7 +174,7 @@ def _entries(
     rules: Sequence[PointRule],
     status_of: dict[int, str],
     held: dict[tuple[int, int], int],
-    street_of: dict[int, int | None],
+    street_of: Mapping[int, int | None],
 ) -> list[PointEntry]:
     """The ledger rows that bring one meeting in line with its record: the difference, per
     member and rule, between what the facts are worth and what the ledger holds."""
