@@ -92,11 +92,6 @@ def daily_rate() -> float:
     return max(50.0, Resident.objects.count() * REQUESTS_PER_RESIDENT_DAY)
 
 
-def generated() -> int:
-    """How many generated tickets there are."""
-    return Ticket.objects.filter(pk__lte=ID_TOP, pk__gt=ID_FLOOR).count()
-
-
 def reach() -> int:
     """How far back the generated history reaches, in tickets from the newest: where the next
     chunk starts (ids are given from ID_TOP down, so the lowest id tells)."""
@@ -274,11 +269,11 @@ def grow(
             added, events, reviews = added + n, events + e, reviews + r
             if progress is not None:
                 progress(added, wanted, time.perf_counter() - started)
-    first_month = now - timedelta(days=have / rate) if jobs else None
+    first_month = now - timedelta(days=have / rate)
     seconds = time.perf_counter() - started
     snap_started = time.perf_counter()
     snapshots = 0
-    if added and first_month is not None:
+    if jobs:
         with connection.cursor() as cursor:
             for table in ("tickets_ticket", "tickets_ticketevent", "tickets_review"):
                 cursor.execute(f"ANALYZE {table}")
@@ -293,5 +288,5 @@ def grow(
         seconds=seconds,
         snapshot_seconds=time.perf_counter() - snap_started,
         snapshots=snapshots,
-        oldest=first_month,
+        oldest=first_month if jobs else None,
     )
