@@ -158,6 +158,44 @@ def test_multipart_with_photos(cast: Any, login: Any) -> None:
     assert client.get(body["photos"][0]["url"]).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("who", "extra"),
+    [
+        ("resident", {}),
+        ("resident", {"anonymous": "true", "photos": [png("a.png"), png("b.png")]}),
+        ("grid_worker_a", {"photos": [png("c.png")]}),
+        ("community_staff", {"contact_name": "刘先生", "contact_mobile": "13912345678"}),
+    ],
+)
+def test_the_answer_to_a_filing_is_the_ticket_as_read_back(
+    cast: Any, login: Any, who: str, extra: dict[str, Any]
+) -> None:
+    # The answer is built from what the filing wrote, not read back: it must be what a read
+    # of the same ticket by the same caller gives.
+    client = login(getattr(cast, who))
+    response = client.post(URL, {**BODY, "lat": "", "lon": "", **extra})
+    assert response.status_code == 201, response.content
+    read = client.get(f"{URL}/{response.json()['number']}")
+    assert read.status_code == 200
+    assert response.json() == read.json()
+
+
+def test_filing_costs_a_fixed_number_of_queries(
+    cast: Any, login: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = warm(login(cast.resident))
+    # session, user; the idempotency key, the category and any inactive group above it, the
+    # building, the resident's name, the street; begin, ticket, number, event, notice, audit
+    # chain head, row, head, commit
+    with django_assert_max_num_queries(17):
+        response = post(client, URL, BODY, HTTP_IDEMPOTENCY_KEY="once")
+    assert response.status_code == 201, response.content
+    # Photos add their inserts only.
+    with django_assert_max_num_queries(19):
+        response = client.post(URL, {**BODY, "lat": "", "lon": "", "photos": [png(), png()]})
+    assert response.status_code == 201, response.content
+
+
 def test_multipart_with_a_file_that_is_not_an_image(cast: Any, login: Any) -> None:
     fake = SimpleUploadedFile("p.png", b"GIF89a not really", "image/png")
     response = login(cast.resident).post(URL, {**BODY, "photos": [png(), fake]})

@@ -64,8 +64,11 @@ def audit_log(
     street_id: int | None = None,
     actor_label: str = "",
 ) -> AuditEntry:
-    """Append one row to the chain. Never holds personal data in clear: pass masked values."""
-    with transaction.atomic():
+    """Append one row to the chain. Never holds personal data in clear: pass masked values.
+
+    Inside the caller's transaction no savepoint is made: an append that fails fails the
+    caller's change, which is what the log promises."""
+    with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().get(id=1)
         user = actor if getattr(actor, "is_authenticated", False) else None
         entry = AuditEntry(

@@ -171,13 +171,15 @@ def _photo(photo: TicketPhoto) -> dict[str, Any]:
 
 def _view(user: Any, ticket: Ticket) -> TicketView:
     """Timeline (two queries), submission photos, pending extension and actions: a fixed number
-    of queries whatever the length of the timeline."""
+    of queries whatever the length of the timeline. A ticket just filed (`ticket.filed`) is
+    shown from what the filing wrote, with no query."""
     shows_contact = sees_contact(user, ticket)
     requester = ticket.requester_id
     # A resident reads what the phone page shows them: not the units' internal traffic.
     for_resident = user.role == Role.RESIDENT
+    filed = ticket.filed
     events = []
-    for event in timeline(ticket):
+    for event in [filed[0]] if filed else timeline(ticket):
         if for_resident and not resident_sees(event):
             continue
         # An anonymous requester's name must not reach the handlers through the timeline.
@@ -195,7 +197,8 @@ def _view(user: Any, ticket: Ticket) -> TicketView:
                 else event.note,
                 "data": event.data,
                 "created_at": event.created_at,
-                "photos": [_photo(p) for p in event.photos.all()],
+                # A submission's photos belong to the ticket, not to its first event.
+                "photos": [] if filed else [_photo(p) for p in event.photos.all()],
             }
         )
     contact = (
@@ -206,12 +209,12 @@ def _view(user: Any, ticket: Ticket) -> TicketView:
     return TicketView(
         ticket,
         contact=contact,
-        photos=[_photo(p) for p in submission_photos(ticket)],
+        photos=[_photo(p) for p in (filed[1] if filed else submission_photos(ticket))],
         timeline=events,
         actions=available_actions(user, ticket),
-        pending_extension=Extension.objects.filter(
-            ticket=ticket, status=ExtensionStatus.PENDING
-        ).first(),
+        pending_extension=None
+        if filed
+        else Extension.objects.filter(ticket=ticket, status=ExtensionStatus.PENDING).first(),
     )
 
 
@@ -284,7 +287,9 @@ def ticket_create(
         idempotency_key=idempotency_key,
         request=request,
     )
-    return Status(201 if created else 200, _view(request.user, _reload(ticket)))
+    return Status(
+        201 if created else 200, _view(request.user, ticket if created else _reload(ticket))
+    )
 
 
 # ---------------------------------------------------------------------------------------------

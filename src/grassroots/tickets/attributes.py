@@ -69,6 +69,8 @@ def clean_attributes(
     """The answers to `category`'s questions: required ones present (when the channel asks
     the questions: `require`), each of its type; an answer to a question the category does not
     ask is an error too."""
+    if not answers and not require:
+        return {}  # nothing asked, nothing answered: no question can fail
     questions = {q.code: q for q in category.attributes.all() if q.variable}
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}

@@ -98,11 +98,19 @@ def _staff(ticket: Ticket, users: Iterable[User | None], title: str, body: str =
             send_notice(recipients=group, title=title, body=body, url=url, kind="tickets")
 
 
-def _requester(ticket: Ticket, title: str, body: str, sms: str = "") -> None:
+def _requester(
+    ticket: Ticket, title: str, body: str, sms: str = "", *, followed: bool = True
+) -> None:
     """Tell the requester (and residents following the ticket) in the inbox, and by SMS."""
-    users = list(User.objects.filter(pk=ticket.requester_id)) if ticket.requester_id else []
-    followers = User.objects.filter(
-        pk__in=TicketFollower.objects.filter(ticket=ticket).values("user_id")
+    users: list[User] = []
+    if Ticket.requester.is_cached(ticket):
+        users = [ticket.requester] if ticket.requester is not None else []
+    elif ticket.requester_id:
+        users = list(User.objects.filter(pk=ticket.requester_id))
+    followers = (
+        User.objects.filter(pk__in=TicketFollower.objects.filter(ticket=ticket).values("user_id"))
+        if followed
+        else User.objects.none()
     )
     send_notice(
         recipients=[*users, *followers],
@@ -126,10 +134,12 @@ def _sms(ticket: Ticket, text: str) -> str:
 
 
 def submitted(ticket: Ticket) -> None:
+    # A ticket filed a moment ago has no followers yet.
     _requester(
         ticket,
         _("诉求已收到：%(number)s") % {"number": ticket.number},
         _("我们会尽快安排处理，进展会在这里告诉您。"),
+        followed=False,
     )
 
 

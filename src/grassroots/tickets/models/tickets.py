@@ -213,6 +213,10 @@ class Ticket(models.Model):
 
     objects = TicketQuerySet.as_manager()
 
+    # Not a column. `ticket_submit` sets it on the ticket it has just created: its submitted
+    # event and its photos, so the answer to the filing is built without reading them back.
+    filed: tuple[TicketEvent, list[TicketPhoto]] | None = None
+
     class Meta:
         verbose_name = _("工单")
         verbose_name_plural = _("工单")

@@ -147,7 +147,7 @@ def ticket_submit(
     if len(key) > 80:
         raise _fail("idempotency_key", _("幂等键不能超过 80 个字符。"))
     if key:
-        earlier = Ticket.objects.filter(submitted_by=actor, submit_key=key).first()
+        earlier = Ticket.objects.filter(submitted_by=actor, submit_key=key).only("pk").first()
         if earlier is not None:
             return earlier, False
     errors: dict[str, list[str]] = {}
@@ -192,8 +192,9 @@ def ticket_submit(
     area, chosen = located
     if actor.role == Role.RESIDENT:
         # A resident files for themself: their own account is the contact.
-        resident = Resident.objects.filter(user_id=actor.pk).first()
-        name = name or (resident.name if resident else actor.name)
+        if not name:
+            found = Resident.objects.filter(user_id=actor.pk).values_list("name", flat=True)
+            name = next(iter(found), "") or actor.name
         mobile = actor.mobile or mobile
     street = _street_of(area)
     now = _now()
@@ -224,16 +225,18 @@ def ticket_submit(
             ticket.save()
             ticket.number = f"GR-{timezone.localtime(now):%Y%m%d}-{ticket.pk:06d}"
             Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
-            _save_photos(ticket, cleaned, actor)
-            _event(ticket, EventKind.SUBMITTED, actor, at=now, data={"channel": channel})
+            saved = _save_photos(ticket, cleaned, actor)
+            event = _event(ticket, EventKind.SUBMITTED, actor, at=now, data={"channel": channel})
+            notify.submitted(ticket)
+            # Last: the audit append holds the chain head's lock until commit.
             _audit(
                 "submit", actor, ticket, request,
                 category=cat.code, channel=channel, anonymous=ticket.anonymous,
             )  # fmt: skip
-            notify.submitted(ticket)
     except IntegrityError:
         if not key:
             raise
         # The same key raced in from a second request: the first one's ticket is the answer.
         return Ticket.objects.get(submitted_by=actor, submit_key=key), False
+    ticket.filed = (event, saved)
     return ticket, True
