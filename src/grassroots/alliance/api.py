@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from grassroots.core.api import InputSchema, LimitOffset, errors
-from grassroots.core.scoping import get_visible
+from grassroots.core.scoping import get_visible, under
 from grassroots.party.models import PartyOrg
 from grassroots.territory.models import Area
 
@@ -21,7 +21,7 @@ def _units_for(user: Any, *, area: Area | None = None) -> QuerySet[MemberUnit]:
     """The member units the user may see (could move to an alliance/selectors.py)."""
     qs = MemberUnit.objects.visible_to(user).select_related("area")
     if area is not None:
-        qs = qs.filter(area__path__startswith=area.path)
+        qs = qs.filter(under("area__path", area.path))
     return qs.order_by("name", "id")
 
 

@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from grassroots.core.api import InputSchema, LimitOffset, errors
-from grassroots.core.scoping import get_visible
+from grassroots.core.scoping import get_visible, under
 from grassroots.territory.models import Area
 
 from .models import MemberStatus, OrgKind, PartyMember, PartyOrg
@@ -47,10 +47,10 @@ def party_org_list(request: HttpRequest, filters: Query[PartyOrgFilter]) -> Quer
     qs = _orgs(request)
     if filters.area:
         area = get_visible(Area.objects, user, pk=filters.area)
-        qs = qs.filter(area_path__startswith=area.path)
+        qs = qs.filter(under("area_path", area.path))
     if filters.parent:
         parent = get_visible(PartyOrg.objects, user, pk=filters.parent)
-        qs = qs.filter(path__startswith=parent.path, depth=parent.depth + 1)
+        qs = qs.filter(under("path", parent.path), depth=parent.depth + 1)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     return qs

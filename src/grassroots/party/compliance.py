@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from grassroots.accounts.models import Role, User
 from grassroots.core.audit import audit_log
 from grassroots.core.errors import NotFound
-from grassroots.core.scoping import prefixes, with_ancestors
+from grassroots.core.scoping import prefixes, under, with_ancestors
 from grassroots.notices.services import notify
 
 from . import life_rules
@@ -549,7 +549,7 @@ def compliance_for(
     today = today or timezone.localdate()
     kinds = required_kinds()
     seen = orgs_seen_by(user)
-    orgs = seen.filter(path__startswith=root.path) if root is not None else seen
+    orgs = seen.filter(under("path", root.path)) if root is not None else seen
     items = compute(orgs, year=year, today=today, kinds=kinds)
     result = Compliance(year=year, today=today, kinds=kinds, orgs=items)
     _roll_up(result, seen)
@@ -561,7 +561,7 @@ def compliance_under(org: PartyOrg, year: int, today: date | None = None) -> Com
     has already decided the user may read it (a branch's home shows all its groups)."""
     today = today or timezone.localdate()
     kinds = required_kinds()
-    orgs = PartyOrg.objects.filter(path__startswith=org.path)
+    orgs = PartyOrg.objects.filter(under("path", org.path))
     return Compliance(
         year=year, today=today, kinds=kinds, orgs=compute(orgs, year=year, today=today, kinds=kinds)
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.errors import NotFound
+from grassroots.core.scoping import under
 
 from .compliance import (
     HOLDING_KINDS,
@@ -141,16 +142,16 @@ def branch_home(request: AuthedRequest, pk: int) -> HttpResponse:
     result = compliance_under(org, today.year, today)
     grid = [GridRow(item.org, row) for item in result.orgs for row in item.rows]
     due = [(item.org, row, cell) for item in result.orgs for row, cell in item.due]
-    under = PartyOrg.objects.filter(path__startswith=org.path)
+    inside = PartyOrg.objects.filter(under("path", org.path))
     meetings = list(
-        Meeting.objects.filter(org__in=under, state__in=PENDING_STATES)
+        Meeting.objects.filter(org__in=inside, state__in=PENDING_STATES)
         .select_related("org", "kind")
         .order_by("planned_at", "pk")[:NEXT_MEETINGS]
     )
     for meeting in meetings:
         meeting.url = MEETING_PATH.format(pk=meeting.pk)  # type: ignore[attr-defined]
     follow_ups = list(
-        FollowUp.objects.filter(meeting__org__in=under, state=FollowUpState.OPEN)
+        FollowUp.objects.filter(meeting__org__in=inside, state=FollowUpState.OPEN)
         .select_related("owner", "meeting")
         .order_by("due_on", "pk")[:FOLLOW_UPS]
     )

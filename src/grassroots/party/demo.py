@@ -22,6 +22,7 @@ from typing import Any
 from django.utils import timezone
 
 from grassroots.accounts.models import Role, User
+from grassroots.core.scoping import under
 from grassroots.tickets.models import OPEN_STATES, Ticket
 
 from . import life_rules
@@ -378,7 +379,7 @@ def _showcase(entry: Org, today: date) -> int:
         return 0
     chair_user, recorder_user = secretary.user, recorder.user
     ticket = (
-        Ticket.objects.filter(area_path__startswith=org.area_path, state__in=OPEN_STATES)
+        Ticket.objects.filter(under("area_path", org.area_path), state__in=OPEN_STATES)
         .order_by("created_at")
         .first()
     )

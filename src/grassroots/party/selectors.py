@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from grassroots.core.scoping import roll_up, with_ancestors
+from grassroots.core.scoping import roll_up, under, with_ancestors
 from grassroots.core.text import matches
 from grassroots.territory.models import Area, AreaKind, Household
 
@@ -49,7 +49,7 @@ def org_tree(user: Any, *, query: str = "", root: PartyOrg | None = None) -> lis
     the nodes whose name matches (also by pinyin initials) and the nodes above them."""
     qs = orgs_for(user)
     if root is not None:
-        qs = qs.filter(path__startswith=root.path)
+        qs = qs.filter(under("path", root.path))
     orgs = list(qs)
     if not orgs:
         return []
@@ -73,9 +73,9 @@ def members_for(
         "branch", "group", "resident__household__building"
     )
     if branch is not None:
-        qs = qs.filter(branch__path__startswith=branch.path)
+        qs = qs.filter(under("branch__path", branch.path))
     if area is not None:
-        qs = qs.filter(branch__area_path__startswith=area.path)
+        qs = qs.filter(under("branch__area_path", area.path))
     return qs.order_by("branch__path", "name", "id")
 
 
@@ -116,7 +116,7 @@ def coverage(user: Any, area: Area) -> Coverage:
     without a linked member. Two queries."""
     buildings = list(
         Area.objects.visible_to(user)
-        .filter(path__startswith=area.path, kind=AreaKind.BUILDING)
+        .filter(under("path", area.path), kind=AreaKind.BUILDING)
         .order_by("path")
     )
     counts: dict[int, tuple[int, int]] = {
@@ -225,7 +225,7 @@ def grid_overview(user: Any, area: Area) -> GridOverview:
             rows[resident.household_id].residents.append(
                 ResidentRow(resident, visible_tags(user, resident), mask_mobile(resident.mobile))
             )
-    for link in links_for(user).filter(household__area_path__startswith=area.path):
+    for link in links_for(user).filter(under("household__area_path", area.path)):
         if link.household_id in rows:
             rows[link.household_id].links.append(link)
     grid_path = area.path if area.kind == AreaKind.GRID else area.path[: -Area.steplen]
@@ -237,7 +237,7 @@ def grid_overview(user: Any, area: Area) -> GridOverview:
     orgs: dict[int, list[PartyOrg]] = {}
     for org in (
         PartyOrg.objects.visible_to(user)
-        .filter(area__path__startswith=area.path)
+        .filter(under("area__path", area.path))
         .select_related("secretary")
         .order_by("path")
     ):
@@ -293,10 +293,10 @@ def area_children_measures(user: Any, area: Area) -> list[ChildMeasure]:
     ]
 
 
-def group_member_counts(user: Any, *, under: PartyOrg | None = None) -> dict[int, int]:
+def group_member_counts(user: Any, *, root: PartyOrg | None = None) -> dict[int, int]:
     """Members per party group (党小组), by group id. A member's organisation is their branch,
     so the branch counts of org_tree leave groups at zero; this is who is in each group."""
     qs = PartyMember.objects.visible_to(user).filter(group__isnull=False)
-    if under is not None:
-        qs = qs.filter(group__path__startswith=under.path)
+    if root is not None:
+        qs = qs.filter(under("group__path", root.path))
     return dict(qs.values("group").annotate(n=Count("id")).values_list("group", "n"))

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.core.errors import NotFound
-from grassroots.core.scoping import get_visible
+from grassroots.core.scoping import get_visible, under
 from grassroots.territory.models import Area
 
 from .models import (
@@ -336,7 +336,7 @@ def agenda_candidates(
     if not org.area_path:
         return Candidates()  # an organisation with no territory has no requests of its own
     now = now or timezone.now()
-    inside = Ticket.objects.filter(area_path__startswith=org.area_path)
+    inside = Ticket.objects.filter(under("area_path", org.area_path))
     groups = list(
         inside.filter(created_at__gte=now - timedelta(days=days))
         .exclude(state=TicketState.MERGED)
@@ -355,7 +355,7 @@ def agenda_candidates(
         ]
     visible = Ticket.objects.visible_to(user) if user is not None else Ticket.objects.all()
     tickets = (
-        visible.filter(area_path__startswith=org.area_path)
+        visible.filter(under("area_path", org.area_path))
         .select_related("category", "area")
         .annotate(on_agenda=_on_agenda(org, "ticket"))
     )
@@ -372,7 +372,7 @@ def agenda_candidates(
     whistles = Whistle.objects.visible_to(user) if user is not None else Whistle.objects.all()
     open_whistles = list(
         whistles.filter(
-            Q(area_path__startswith=org.area_path) | Q(ticket__area_path__startswith=org.area_path),
+            under("area_path", org.area_path) | under("ticket__area_path", org.area_path),
             state=WhistleState.OPEN,
         )
         .select_related("area", "ticket")

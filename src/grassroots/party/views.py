@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.errors import ValidationFailed
 from grassroots.core.personal import mask_mobile
-from grassroots.core.scoping import get_visible, prefixes
+from grassroots.core.scoping import get_visible, prefixes, under
 from grassroots.territory.models import Area, AreaKind, Household
 from grassroots.territory.selectors import area_tree, households_for
 from grassroots.web.views import scoped_staff_only
@@ -153,7 +153,7 @@ def org_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         listed = members_for(request.user, branch=org)
     members = Paginator(listed, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    tree = org_rows(org_tree(request.user, root=org), group_member_counts(request.user, under=org))
+    tree = org_rows(org_tree(request.user, root=org), group_member_counts(request.user, root=org))
     children = [n for n in tree if n.org.depth == org.depth + 1]
     return render(
         request,
@@ -197,7 +197,7 @@ def link_choices(user: Any, member: PartyMember) -> QuerySet[Household]:
     linked to the member yet. (A selector; it would live in party/selectors.py.)"""
     return (
         households_for(user)
-        .filter(area_path__startswith=member.branch.area_path)
+        .filter(under("area_path", member.branch.area_path))
         .exclude(member_links__member=member)
     )
 

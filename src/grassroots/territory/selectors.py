@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 
-from grassroots.core.scoping import roll_up, scope_of, under_paths, with_ancestors
+from grassroots.core.scoping import roll_up, scope_of, under, under_paths, with_ancestors
 from grassroots.core.text import matches
 
 from .models import (
@@ -24,7 +24,7 @@ def areas_for(user: Any, *, parent: Area | None = None, kind: str | None = None)
     """The areas the user may see, with each one's parent id, in tree order."""
     qs = Area.objects.visible_to(user)
     if parent is not None:
-        qs = qs.filter(path__startswith=parent.path, depth=parent.depth + 1)
+        qs = qs.filter(under("path", parent.path), depth=parent.depth + 1)
     if kind:
         qs = qs.filter(kind=kind)
     parent_pk = Area.objects.filter(
@@ -66,7 +66,7 @@ def visible_tags(user: Any, resident: Resident) -> list[ResidentTag]:
 def households_for(user: Any, *, area: Area | None = None) -> QuerySet[Household]:
     qs = Household.objects.visible_to(user).select_related("building")
     if area is not None:
-        qs = qs.filter(area_path__startswith=area.path)
+        qs = qs.filter(under("area_path", area.path))
     return qs.order_by("area_path", "unit", "room", "id")
 
 
@@ -79,7 +79,7 @@ def residents_for(
         .prefetch_related("tags")
     )
     if area is not None:
-        qs = qs.filter(area_path__startswith=area.path)
+        qs = qs.filter(under("area_path", area.path))
     if household is not None:
         qs = qs.filter(household=household)
     return qs.order_by("area_path", "name", "id")
@@ -99,7 +99,7 @@ def area_tree(user: Any, root: Area | None = None, *, query: str = "") -> list[A
     A query keeps matching nodes (by name, code or pinyin initials) and their ancestors."""
     qs = areas_for(user)
     if root is not None:
-        qs = qs.filter(path__startswith=root.path)
+        qs = qs.filter(under("path", root.path))
     areas = list(qs)
     if not areas:
         return []

@@ -526,7 +526,7 @@ def rated_children(unit: Unit) -> list[Area]:
         return []
     return list(
         Area.objects.filter(
-            path__startswith=unit.path, depth=unit.depth + 1, kind__in=RATED_AREA_KINDS
+            under("path", unit.path), depth=unit.depth + 1, kind__in=RATED_AREA_KINDS
         ).order_by("path")
     )
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager
 
 from grassroots.core.models import TimeStampedModel
+from grassroots.core.scoping import under
 from grassroots.territory.models import AreaKind, Department
 
 
@@ -266,7 +267,7 @@ class Category(MP_Node, TimeStampedModel):
         if self.name:
             parent = self._placement_parent()
             siblings = (
-                Category.objects.filter(depth=parent.depth + 1, path__startswith=parent.path)
+                Category.objects.filter(under("path", parent.path), depth=parent.depth + 1)
                 if parent is not None
                 else Category.objects.filter(depth=1)
             )

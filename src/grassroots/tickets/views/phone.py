@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from grassroots.accounts.models import Role
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.errors import Conflict, ValidationFailed
+from grassroots.core.scoping import under
 from grassroots.core.text import full_pinyin, initials
 from grassroots.territory.models import Area, AreaKind, Resident
 
@@ -168,7 +169,7 @@ def _buildings(user: Any) -> tuple[list[tuple[str, str]], Area | None]:
         if home is None:
             return [], None
         community = home.path[: 3 * Area.steplen]
-        qs: QuerySet[Area] = Area.objects.filter(kind=AreaKind.BUILDING, path__startswith=community)
+        qs: QuerySet[Area] = Area.objects.filter(under("path", community), kind=AreaKind.BUILDING)
     else:
         qs = Area.objects.visible_to(user).filter(kind=AreaKind.BUILDING)
     rows = qs.order_by("path").only("code", "name", "path")[:BUILDINGS_LIMIT]
