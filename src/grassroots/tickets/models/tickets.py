@@ -100,9 +100,12 @@ class TicketQuerySet(ScopedQuerySet["Ticket"]):
         their department. Allied-unit contacts see none (requests carry personal data)."""
         from grassroots.accounts.models import Role
 
-        own = Q(requester_id=user.pk) | Q(
-            pk__in=TicketFollower.objects.filter(user_id=user.pk).values("ticket_id")
-        )
+        own = Q(requester_id=user.pk)
+        if user.role == Role.RESIDENT:
+            # Only residents follow tickets (a merge makes its requesters follow the ticket it
+            # went into). Left out for staff, where it is always empty: as an OR'd subquery it
+            # keeps PostgreSQL from combining the path indexes (bench/, issue 8).
+            own |= Q(pk__in=TicketFollower.objects.filter(user_id=user.pk).values("ticket_id"))
         if user.role == Role.MEMBER_UNIT_CONTACT:
             return own
         q = own
@@ -237,6 +240,13 @@ class Ticket(models.Model):
                 fields=["created_at", "id"],
                 condition=Q(state__in=[s.value for s in OPEN_STATES]),
                 name="ticket_open_recent",
+            ),
+            # The open tickets by place: a community's open or overdue list reads its own few
+            # dozen rows here, not every open ticket of the city newest first (issue 8).
+            models.Index(
+                fields=["area_path"],
+                condition=Q(state__in=[s.value for s in OPEN_STATES]),
+                name="ticket_open_area",
             ),
         ]
         constraints = [
