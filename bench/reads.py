@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, QuerySet
 from django.test import Client
 from django.utils import timezone
 
@@ -33,16 +33,19 @@ from grassroots.accounts.models import User
 from grassroots.core.pages import keyset_page
 from grassroots.core.scoping import scope_of
 from grassroots.tickets.api import _view
-from grassroots.tickets.models import EventKind, Ticket, TicketEvent
-from grassroots.tickets.models.tickets import late_q
+from grassroots.tickets.models import Ticket, TicketEvent
 from grassroots.tickets.selectors import (
     TicketFilters,
     dispatch_queue,
     filter_tickets,
-    handling_queue,
+    listed_tickets,
+    queue_page,
+    queue_rows,
+    ticket_to_show,
     tickets_for,
 )
-from grassroots.tickets.services import find_ticket, suggested_units
+from grassroots.tickets.services import suggested_units
+from grassroots.tickets.views.desk import desk_tickets
 
 ACTIVE = ["dispatched", "accepted", "in_progress"]
 LATE = "(t.resolve_by < %(now)s OR (t.respond_by < %(now)s AND t.responded_at IS NULL))"
@@ -143,25 +146,14 @@ def reads(s: Subjects) -> list[Read]:
     community = _prefix(s.secretary)
     street = _prefix(s.dispatcher)
 
-    # 1. A grid worker's queue (/m/queue/): the counts and the first 50, overdue first.
-    def queue_rows(now: datetime) -> QuerySet[Ticket]:
-        late = late_q(now)
-        return (
-            handling_queue(s.grid_worker)
-            .annotate(
-                late=Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
-            )
-            .order_by("late", F("resolve_by").asc(nulls_last=True), "id")[:50]
-        )
+    # 1. A grid worker's queue (/m/queue/): the counts and the first 50, overdue first, in one
+    # query (each row carries the counts).
+    def queue_qs(now: datetime) -> QuerySet[Ticket]:
+        return queue_rows(s.grid_worker, now)[:50]  # type: ignore[no-any-return]
 
     def queue_app(now: datetime) -> list[int]:
-        late = late_q(now)
-        handling_queue(s.grid_worker).order_by().aggregate(
-            total=Count("id"),
-            overdue=Count("id", filter=late),
-            warning=Count("id", filter=Q(warn_at__lte=now) & ~late),
-        )
-        return [t.pk for t in queue_rows(now)]
+        _counts, rows = queue_page(s.grid_worker, now, 50)
+        return [t.pk for t in rows]
 
     def queue_sql(now: datetime) -> list[int]:
         where = "t.handler_path LIKE %(p)s AND t.state = ANY(%(active)s)"
@@ -186,7 +178,7 @@ def reads(s: Subjects) -> list[Read]:
 
     # 2. A community's overdue list (/api/v1/tickets?overdue=true, the desk's 超期 tab).
     def overdue_qs(now: datetime) -> QuerySet[Ticket]:
-        return filter_tickets(tickets_for(s.secretary), TicketFilters(overdue=True), now)
+        return filter_tickets(listed_tickets(s.secretary), TicketFilters(overdue=True), now)
 
     def overdue_app(now: datetime) -> list[int]:
         rows, _cursor = keyset_page(overdue_qs(now), "", 50)
@@ -208,7 +200,7 @@ def reads(s: Subjects) -> list[Read]:
 
     # 3. A ticket with its timeline (/api/v1/tickets/{number}).
     def detail_app(now: datetime) -> list[int]:
-        ticket = find_ticket(s.secretary, s.detail_number)
+        ticket = ticket_to_show(s.secretary, s.detail_number)
         view = _view(s.secretary, ticket)
         return [ticket.pk, *(e["id"] for e in view.timeline)]
 
@@ -248,19 +240,13 @@ def reads(s: Subjects) -> list[Read]:
         )
         return [ticket[0][0], *(e[0] for e in events)]
 
-    # 4. The dispatch desk (/workbench/tickets/): the count, the first 30 with their last
-    # return, the suggested units.
+    # 4. The dispatch desk (/workbench/tickets/): the first 30 with their last return (and the
+    # count when more wait), the suggested units.
     def desk_qs(now: datetime) -> QuerySet[Ticket]:
-        return dispatch_queue(s.dispatcher).select_related("category__department")
+        return dispatch_queue(s.dispatcher)  # type: ignore[no-any-return]
 
     def desk_app(now: datetime) -> list[int]:
-        qs = desk_qs(now)
-        qs.count()
-        tickets = list(qs[:30])
-        returns = TicketEvent.objects.filter(
-            kind=EventKind.RETURNED, ticket__in=[t.pk for t in tickets]
-        ).select_related("unit_area", "unit_department")
-        list(returns)
+        _page, tickets = desk_tickets(s.dispatcher, None)
         suggested_units(tickets)
         return [t.pk for t in tickets]
 
@@ -299,7 +285,7 @@ def reads(s: Subjects) -> list[Read]:
 
     # 5. A street's tickets, newest first (/api/v1/tickets, the desk's 全部 list).
     def street_qs(now: datetime) -> QuerySet[Ticket]:
-        return tickets_for(s.dispatcher)
+        return listed_tickets(s.dispatcher)  # type: ignore[no-any-return]
 
     def street_app(now: datetime) -> list[int]:
         rows, _cursor = keyset_page(street_qs(now), "", 50)
@@ -322,7 +308,7 @@ def reads(s: Subjects) -> list[Read]:
         return qs.order_by("-created_at", "-id")[:51]
 
     return [
-        Read("grid_queue", s.grid_worker, queue_app, queue_sql, queue_rows, "/m/queue/"),
+        Read("grid_queue", s.grid_worker, queue_app, queue_sql, queue_qs, "/m/queue/"),
         Read(
             "community_overdue",
             s.secretary,

@@ -468,11 +468,11 @@ def test_the_detail_costs_the_same_for_a_longer_history(
         actor=cast.resident, ticket=long, contacted=True, solved=False, satisfaction="unsatisfied"
     )
     client = warm(login(cast.street_dispatcher))
-    # session, user, TOTP check, scope (2), ticket, events, event photos, submission photos,
-    # pending extension, and the actions' check for one
-    with django_assert_max_num_queries(11):
+    # session, user, TOTP check, scope (2), ticket, events, photos (of the events and of the
+    # submission alike), pending extension (which the actions reuse)
+    with django_assert_max_num_queries(9):
         assert len(client.get(f"{URL}/{short.number}").json()["timeline"]) == 1
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(9):
         body = client.get(f"{URL}/{long.number}").json()
     assert len(body["timeline"]) == 9
     assert [len(e["photos"]) for e in body["timeline"] if e["kind"] == "resolved"] == [2]

@@ -25,7 +25,16 @@ from grassroots.core.pages import PageQuery, keyset_page
 from grassroots.territory.models import Area, Department
 
 from . import services
-from .models import Category, Channel, Extension, ExtensionStatus, Ticket, TicketPhoto, TicketState
+from .models import (
+    Category,
+    Channel,
+    EventKind,
+    Extension,
+    ExtensionStatus,
+    Ticket,
+    TicketPhoto,
+    TicketState,
+)
 from .schemas import (
     ERRORS,
     AnswerIn,
@@ -44,19 +53,23 @@ from .schemas import (
     TicketDetailOut,
     TicketIn,
     TicketPageOut,
+    label,
     multipart_body,
 )
 from .selectors import (
+    DETAIL_RELATED,
     NOTE_HIDDEN_FROM_RESIDENT,
     TicketFilters,
     available_actions,
     category_tree,
     filter_tickets,
+    listed_tickets,
     resident_sees,
     sees_contact,
-    submission_photos,
-    tickets_for,
-    timeline,
+    shown,
+    ticket_to_show,
+    timeline_and_photos,
+    unit_name,
 )
 
 if TYPE_CHECKING:
@@ -124,16 +137,6 @@ def json_or_form(description: str) -> Any:
 # ---------------------------------------------------------------------------------------------
 # the ticket as the caller sees it
 
-DETAIL_RELATED = (
-    "category__sla_policy",
-    "area",
-    "street",
-    "handler_area",
-    "handler_department",
-    "building",
-    "merged_into",
-)
-
 
 class TicketView:
     """A ticket as one caller sees it: the row, plus what depends on who is asking."""
@@ -170,35 +173,38 @@ def _photo(photo: TicketPhoto) -> dict[str, Any]:
 
 
 def _view(user: Any, ticket: Ticket) -> TicketView:
-    """Timeline (two queries), submission photos, pending extension and actions: a fixed number
-    of queries whatever the length of the timeline. A ticket just filed (`ticket.filed`) is
-    shown from what the filing wrote, with no query."""
+    """Timeline with all the photos (two queries), pending extension and actions: a fixed
+    number of queries whatever the length of the timeline. A ticket just filed
+    (`ticket.filed`) is shown from what the filing wrote, with no query."""
     shows_contact = sees_contact(user, ticket)
     requester = ticket.requester_id
     # A resident reads what the phone page shows them: not the units' internal traffic.
     for_resident = user.role == Role.RESIDENT
     filed = ticket.filed
+    if filed:
+        rows, photos = [filed[0]], filed[1]
+    else:
+        rows, photos = timeline_and_photos(ticket)
     events = []
-    for event in [filed[0]] if filed else timeline(ticket):
+    for event in rows:
         if for_resident and not resident_sees(event):
             continue
         # An anonymous requester's name must not reach the handlers through the timeline.
         hidden = requester is not None and event.actor_id == requester and not shows_contact
-        unit = event.unit_area or event.unit_department
         events.append(
             {
                 "id": event.pk,
                 "kind": event.kind,
-                "kind_label": event.get_kind_display(),
+                "kind_label": label(EventKind, event.kind),
                 "actor": _("诉求人") if hidden else event.actor_label,
-                "unit": str(unit) if unit is not None else None,
+                "unit": unit_name(event),
                 "note": ""
                 if for_resident and event.kind in NOTE_HIDDEN_FROM_RESIDENT
                 else event.note,
                 "data": event.data,
                 "created_at": event.created_at,
                 # A submission's photos belong to the ticket, not to its first event.
-                "photos": [] if filed else [_photo(p) for p in event.photos.all()],
+                "photos": [] if filed else [_photo(p) for p in event.photo_list],  # type: ignore[attr-defined]
             }
         )
     contact = (
@@ -206,15 +212,16 @@ def _view(user: Any, ticket: Ticket) -> TicketView:
         if shows_contact
         else None
     )
+    # At most one extension waits (extension_one_pending): read without a sort.
+    waiting = Extension.objects.filter(ticket_id=ticket.pk, status=ExtensionStatus.PENDING)
+    pending = None if filed else next(iter(waiting.order_by()[:1]), None)
     return TicketView(
         ticket,
         contact=contact,
-        photos=[_photo(p) for p in (filed[1] if filed else submission_photos(ticket))],
+        photos=[_photo(p) for p in photos],
         timeline=events,
-        actions=available_actions(user, ticket),
-        pending_extension=None
-        if filed
-        else Extension.objects.filter(ticket=ticket, status=ExtensionStatus.PENDING).first(),
+        actions=available_actions(user, ticket, extension_pending=pending is not None),
+        pending_extension=pending,
     )
 
 
@@ -222,7 +229,7 @@ def _reload(ticket: Ticket) -> Ticket:
     # Not through the caller's scope: whoever just filed or moved the ticket is shown the
     # result even if it has now left their view (a department returning it, a hotline seat
     # filing for another street).
-    return Ticket.objects.select_related(*DETAIL_RELATED).get(pk=ticket.pk)
+    return shown(Ticket.objects.all(), DETAIL_RELATED).get(pk=ticket.pk)  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,7 +344,7 @@ def ticket_list(request: AuthedRequest, filters: Query[TicketFilter]) -> dict[st
         created_after=filters.created_after,
         created_before=filters.created_before,
     )
-    qs = filter_tickets(tickets_for(request.user), wanted)
+    qs = filter_tickets(listed_tickets(request.user), wanted)
     rows, cursor = keyset_page(qs, filters.cursor, filters.limit, max_limit=MAX_LIMIT)
     return {"items": rows, "next_cursor": cursor}
 
@@ -353,7 +360,7 @@ DETAIL_ERRORS = {401: ErrorOut, 404: ErrorOut}
     "诉求人的联系方式只对本人、以及在未要求保密时对工作人员显示，手机号总是脱敏的。",
 )
 def ticket_detail(request: AuthedRequest, number: Number) -> TicketView:
-    return _view(request.user, services.find_ticket(request.user, number))
+    return _view(request.user, ticket_to_show(request.user, number))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db.models import Choices
 from ninja import Schema
 from pydantic import Field
 
@@ -20,6 +21,19 @@ from .models import (
     Urgency,
 )
 from .photos import MAX_PHOTOS
+from .selectors import listed_name
+
+_LABELS: dict[type[Choices], dict[Any, Any]] = {}
+
+
+def label(choices: type[Choices], value: Any) -> str:
+    """What `get_FOO_display()` answers for a field with these choices: the value's label in
+    the active language, or the value itself when it has none. Django builds the whole
+    translated list on every call (a lookup of each label); this translates one."""
+    labels = _LABELS.get(choices)
+    if labels is None:
+        labels = _LABELS[choices] = dict(choices.choices)
+    return str(labels.get(value, value))
 
 
 class SlaPolicyOut(Schema):
@@ -264,28 +278,40 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_state_label(obj: Any) -> str:
-        return str(obj.get_state_display())
+        return label(TicketState, obj.state)
 
     @staticmethod
     def resolve_channel_label(obj: Any) -> str:
-        return str(obj.get_channel_display())
+        return label(Channel, obj.channel)
 
     @staticmethod
     def resolve_request_type_label(obj: Any) -> str:
-        return str(obj.get_request_type_display())
+        return label(RequestType, obj.request_type)
 
     @staticmethod
     def resolve_urgency_label(obj: Any) -> str:
-        return str(obj.get_urgency_display())
+        return label(Urgency, obj.urgency)
+
+    # A list row carries its joined rows' code and name as columns (selectors.listed_tickets);
+    # a detail has the related objects.
+    @staticmethod
+    def resolve_category(obj: Any) -> dict[str, str]:
+        return listed_name(obj, "category")
+
+    @staticmethod
+    def resolve_area(obj: Any) -> dict[str, str]:
+        return listed_name(obj, "area")
+
+    @staticmethod
+    def resolve_street(obj: Any) -> dict[str, str]:
+        return listed_name(obj, "street")
 
     @staticmethod
     def resolve_handler(obj: Any) -> dict[str, str] | None:
         if obj.handler_area_id is not None:
-            area = obj.handler_area
-            return {"kind": "area", "code": area.code, "name": area.name}
+            return {"kind": "area", **listed_name(obj, "handler_area")}
         if obj.handler_department_id is not None:
-            dept = obj.handler_department
-            return {"kind": "department", "code": dept.code, "name": dept.name}
+            return {"kind": "department", **listed_name(obj, "handler_department")}
         return None
 
     @staticmethod

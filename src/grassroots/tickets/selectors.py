@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, Count, F, IntegerField, Model, Q, Value, When, Window
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grassroots.core.errors import NotFound
 from grassroots.core.scoping import prefixes, scope_of, under, under_paths
 from grassroots.core.text import matches
 from grassroots.core.worktime import LOCAL
@@ -25,7 +28,7 @@ from .models import (
     TicketState,
     Urgency,
 )
-from .models.tickets import TicketQuerySet
+from .models.tickets import TicketQuerySet, late_q
 
 
 def category_matches(category: Category, query: str) -> bool:
@@ -88,6 +91,83 @@ def tickets_for(user: Any) -> TicketQuerySet:
     return qs.select_related("category", "street", "area", "handler_area", "handler_department")
 
 
+def columns(model: type[Model]) -> list[str]:
+    """The names of the model's columns (for `only`, beside a related model's)."""
+    return [f.name for f in model._meta.concrete_fields]
+
+
+# What pages read of the rows joined to a ticket: the category's, the areas' and the
+# departments' code and name (the street's path for `rules.handles`). Their other columns (an
+# area's boundary, timestamps, the catalogue's texts) stay in the database: a page of 50
+# tickets joins some 250 rows, and building them whole was most of a list's cost (issue 8).
+NAMED = ("code", "name")
+SHOWN_RELATED: dict[str, tuple[str, ...]] = {
+    "category": NAMED,
+    "area": NAMED,
+    "street": (*NAMED, "path"),
+    "handler_area": NAMED,
+    "handler_department": NAMED,
+}
+
+
+def shown(qs: Any, related: Mapping[str, tuple[str, ...]], own: Sequence[str] | None = None) -> Any:
+    """`qs` (tickets) with `related` joined in, and nothing else, reading only the named
+    columns of each, and the ticket's `own` columns (all of them by default). A column left
+    out is read on first use (one query per row), so whatever a page reads must be named here:
+    the pages' query-count tests say so."""
+    wanted = [f"{name}__{column}" for name, cols in related.items() for column in cols]
+    return (
+        qs.select_related(None)
+        .select_related(*related)
+        .only(*(columns(Ticket) if own is None else own), *wanted)
+    )
+
+
+def ticket_rows(user: Any) -> Any:
+    """`tickets_for`, with only what the pages' lists read of the joined rows."""
+    return shown(Ticket.objects.visible_to(user), SHOWN_RELATED)
+
+
+# The API's list (schemas.TicketOut) reads these columns of a ticket, and the code and name of
+# its category, area, street and handling unit, carried as columns of the row (`category_code`,
+# `category_name`, …, see `listed_name`): no related object is built, a third of the cost of
+# a page of 50 (issue 8).
+LISTED_COLUMNS = (
+    "number", "state", "channel", "request_type", "urgency", "description", "address",
+    "created_at", "respond_by", "resolve_by", "responded_at", "warn_at",
+    "deadline_provisional", "supervised_at", "handler_area", "handler_department",
+)  # fmt: skip
+LISTED_NAMES = ("category", "area", "street", "handler_area", "handler_department")
+
+
+def listed_tickets(user: Any) -> Any:
+    """Every ticket the user may see, as the API lists them (`LISTED_COLUMNS`)."""
+    return (
+        Ticket.objects.visible_to(user)
+        .only(*LISTED_COLUMNS)
+        .annotate(
+            **{
+                f"{relation}_{column}": F(f"{relation}__{column}")
+                for relation in LISTED_NAMES
+                for column in NAMED
+            }
+        )
+    )
+
+
+_MISSING = object()
+
+
+def listed_name(row: Any, relation: str) -> dict[str, str]:
+    """The code and name of a joined row: the columns `listed_tickets` adds, or else (a
+    ticket read whole, as the detail reads it) the related object's."""
+    code = getattr(row, f"{relation}_code", _MISSING)
+    if code is _MISSING:
+        related = getattr(row, relation)
+        return {"code": related.code, "name": related.name}
+    return {"code": code, "name": getattr(row, f"{relation}_name")}
+
+
 @dataclass(frozen=True)
 class TicketFilters:
     state: str = ""
@@ -143,9 +223,19 @@ def _day_start(day: date, *, after: bool = False) -> datetime:
     return datetime.combine(day + timedelta(days=1) if after else day, time.min, tzinfo=LOCAL)
 
 
+# What 我的待办 reads of each ticket (tickets/phone/queue.html, `clock_of`): its category and
+# where it is, its state and clocks.
+QUEUE_RELATED = {"category": NAMED, "area": NAMED}
+QUEUE_COLUMNS = (
+    "number", "state", "urgency", "address", "category", "area", "respond_by", "responded_at",
+    "resolve_by", "warn_at", "supervised_at", "supervision_answered_at",
+)  # fmt: skip
+
+
 def handling_queue(user: Any) -> Any:
     """The tickets the user's unit is handling (a grid worker's 我的待办): being handled,
-    the earliest deadline first — overdue ones come first by construction."""
+    the earliest deadline first — overdue ones come first by construction; with what the
+    queue shows of them."""
     scope = scope_of(user)
     q = under_paths("handler_path", scope.area_paths)
     if scope.department_ids:
@@ -154,38 +244,167 @@ def handling_queue(user: Any) -> Any:
     if q is None:
         return Ticket.objects.none()
     return (
-        tickets_for(user)
+        shown(Ticket.objects.visible_to(user), QUEUE_RELATED, QUEUE_COLUMNS)
         .filter(q, state__in=ACTIVE_STATES)
         .order_by(F("resolve_by").asc(nulls_last=True), "id")
     )
 
 
+def queue_rows(user: Any, now: datetime) -> Any:
+    """`handling_queue` as 我的待办 lists it: overdue first, then by the earliest resolve
+    deadline; each row carries the counts of the whole queue (window counts, so that one query
+    answers both): `queue_total`, `queue_overdue` and `queue_warning` (past the warning time,
+    not overdue)."""
+    late = late_q(now)
+    return (
+        handling_queue(user)
+        .annotate(
+            late=Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            queue_total=Window(Count("id")),
+            queue_overdue=Window(Count("id", filter=late)),
+            queue_warning=Window(Count("id", filter=Q(warn_at__lte=now) & ~late)),
+        )
+        .order_by("late", F("resolve_by").asc(nulls_last=True), "id")
+    )
+
+
+def queue_page(user: Any, now: datetime, limit: int) -> tuple[dict[str, int], list[Ticket]]:
+    """我的待办: the counts of the queue (total, overdue, warning) and its first `limit` rows, in
+    one query whatever the size."""
+    rows = list(queue_rows(user, now)[:limit])
+    first = rows[0] if rows else None
+    counts = {
+        name: getattr(first, f"queue_{name}") if first is not None else 0
+        for name in ("total", "overdue", "warning")
+    }
+    return counts, rows
+
+
+# What the desk reads of each ticket (tickets/desk/desk.html, `units_for`): its category and
+# where it is (a new or returned ticket has no handler), and what the suggested unit needs
+# (`services.suggested_units`): the category's handling level and department.
+DESK_RELATED = {
+    "category": (*NAMED, "handling_level"),
+    "category__department": NAMED,
+    "area": NAMED,
+}
+DESK_COLUMNS = (
+    "number", "state", "created_at", "channel", "request_type", "urgency", "description",
+    "address", "category", "area", "area_path", "return_count",
+)  # fmt: skip
+
+
 def dispatch_queue(user: Any) -> Any:
     """New and returned tickets located in the user's territory (the dispatch desk): urgent
-    first, then the oldest."""
+    first, then the oldest; with what the desk shows of them and needs for the suggested
+    unit (`services.suggested_units`)."""
     q = under_paths("area_path", scope_of(user).area_paths)
     if q is None:
         return Ticket.objects.none()
     return (
-        tickets_for(user)
+        shown(Ticket.objects.visible_to(user), DESK_RELATED, DESK_COLUMNS)
         .filter(q, state=TicketState.SUBMITTED)
         .order_by(Case(When(urgency=Urgency.URGENT, then=0), default=1), "created_at", "id")
     )
 
 
-def timeline(ticket: Ticket, viewer: Any = None) -> list[TicketEvent]:
-    """The ticket's events in order, with their photos (two queries). Each event carries
-    `shown_actor`: who did it as `viewer` may read it (see actor_label)."""
-    events = list(
-        ticket.events.select_related("actor", "unit_area", "unit_department")
-        .prefetch_related("photos")
+# What the detail reads of the rows joined to the ticket: as lists, and the building's code and
+# name and the number of the ticket it was merged into.
+DETAIL_RELATED: dict[str, tuple[str, ...]] = {
+    **SHOWN_RELATED,
+    "building": NAMED,
+    "merged_into": ("number",),
+}
+
+
+def ticket_to_show(user: Any, number: str) -> Ticket:
+    """A ticket by its number among those the user may see (NotFound otherwise), with what its
+    detail shows of the rows joined in (`services.find_ticket` joins them whole, for the
+    services)."""
+    found = list(
+        shown(Ticket.objects.visible_to(user), DETAIL_RELATED)
+        .filter(number=(number or "").strip())
+        .order_by()[:1]  # the number is unique: no sort
+    )
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+def _events(ticket: Ticket) -> Any:
+    # An event's unit is shown by its name; who did it by `actor_label`, stored on the event.
+    return (
+        ticket.events.select_related("unit_area", "unit_department")
+        .only(*columns(TicketEvent), "unit_area__name", "unit_department__name")
         .order_by("created_at", "id")
     )
+
+
+def _name_actors(events: list[TicketEvent], ticket: Ticket, viewer: Any) -> None:
     for event in events:
         event.shown_actor = (  # type: ignore[attr-defined]
             actor_label(viewer, ticket, event) if viewer is not None else event.actor_label
         )
+
+
+def last_returns(ticket_ids: list[int]) -> dict[int, TicketEvent]:
+    """The latest return (退单) of each of these tickets that was ever returned, by ticket id:
+    its note and the name of the unit that returned it, as the desk shows them (one query)."""
+    last: dict[int, TicketEvent] = {}
+    if not ticket_ids:
+        return last
+    returns = (
+        TicketEvent.objects.filter(kind=EventKind.RETURNED, ticket_id__in=ticket_ids)
+        .select_related("unit_area", "unit_department")
+        .only("ticket", "created_at", "note", "unit_area__name", "unit_department__name")
+        .order_by()  # the latest is found below
+    )
+    for event in returns:
+        seen = last.get(event.ticket_id)
+        if seen is None or (event.created_at, event.pk) > (seen.created_at, seen.pk):
+            last[event.ticket_id] = event
+    return last
+
+
+def timeline(ticket: Ticket, viewer: Any = None) -> list[TicketEvent]:
+    """The ticket's events in order, with their photos (two queries). Each event carries
+    `shown_actor`: who did it as `viewer` may read it (see actor_label)."""
+    events = list(_events(ticket).prefetch_related("photos"))
+    _name_actors(events, ticket, viewer)
     return events
+
+
+def timeline_and_photos(
+    ticket: Ticket, viewer: Any = None
+) -> tuple[list[TicketEvent], list[TicketPhoto]]:
+    """The timeline as the API shows it, and the submission's photos (those on no event), in
+    two queries where `timeline` and `submission_photos` take three: each event carries
+    `shown_actor` (as from `timeline`), its photos in `photo_list` and the name of the unit it
+    concerns in `unit_name` (a column, not a related object: see `unit_name`). A photo
+    belongs to its event's ticket (the services store both), so the ticket's photos are all
+    of them."""
+    events: list[TicketEvent] = list(
+        ticket.events.annotate(
+            unit_name=Coalesce(F("unit_area__name"), F("unit_department__name"))
+        ).order_by("created_at", "id")
+    )
+    by_event: dict[int | None, list[TicketPhoto]] = {}
+    for photo in ticket.photos.all():  # by id
+        by_event.setdefault(photo.event_id, []).append(photo)
+    for event in events:
+        event.photo_list = by_event.get(event.pk, [])  # type: ignore[attr-defined]
+    _name_actors(events, ticket, viewer)
+    return events, by_event.get(None, [])
+
+
+def unit_name(event: TicketEvent) -> str | None:
+    """The name of the unit an event concerns (its area, else its department), or None: the
+    column `timeline_and_photos` reads, or else the related object's."""
+    name = getattr(event, "unit_name", _MISSING)
+    if name is _MISSING:
+        unit = event.unit_area or event.unit_department
+        return str(unit) if unit is not None else None
+    return name  # type: ignore[return-value]
 
 
 # What a resident's timeline leaves out: the sweep's marks and the staff's internal traffic
@@ -237,9 +456,13 @@ def sees_contact(user: Any, ticket: Ticket) -> bool:
     return not ticket.anonymous and getattr(user, "is_staff_role", False)
 
 
-def available_actions(user: Any, ticket: Ticket) -> list[str]:
+def available_actions(
+    user: Any, ticket: Ticket, *, extension_pending: bool | None = None
+) -> list[str]:
     """The actions the user could take on the ticket now, as the services will judge them
-    (role, territory and state); pages show these buttons and no others."""
+    (role, territory and state); pages show these buttons and no others. `extension_pending`:
+    whether an extension waits for a decision, when the caller has read it already (else it is
+    asked when it matters)."""
     from grassroots.tickets.rules import (
         REVIEW_SEAT_ROLES,
         SUPERVISOR_ROLES,
@@ -256,7 +479,11 @@ def available_actions(user: Any, ticket: Ticket) -> list[str]:
             actions += ["dispatch", "reject"]
         if state in OPEN_STATES:
             actions.append("merge")
-        if state in ACTIVE_STATES and ticket.extensions.filter(status="pending").exists():
+        if state in ACTIVE_STATES and (
+            extension_pending
+            if extension_pending is not None
+            else ticket.extensions.filter(status="pending").exists()
+        ):
             actions.append("approve-extension")
     if handles(user, ticket) and ticket.handler is not None:
         if state == TicketState.DISPATCHED:

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -56,15 +56,14 @@ from ..models import (
     TicketEvent,
     TicketState,
 )
-from ..models.tickets import late_q
 from ..photos import MAX_PHOTOS
 from ..rules import SUBMITTER_ROLES
 from ..selectors import (
     NOTE_HIDDEN_FROM_RESIDENT,
     available_actions,
     category_tree,
-    handling_queue,
     is_selectable,
+    queue_page,
     resident_sees,
     sees_contact,
     submission_photos,
@@ -485,22 +484,11 @@ def clock_of(ticket: Ticket, now: datetime) -> Clock:
 @login_required
 def queue(request: AuthedRequest) -> HttpResponse:
     """我的待办: what the user's unit is handling, overdue first (red), then by the earliest
-    resolve deadline; those past their warning time are orange. Two queries whatever the size:
-    the counts, and the first QUEUE_LIMIT rows."""
+    resolve deadline; those past their warning time are orange. One query whatever the size:
+    the first QUEUE_LIMIT rows, each carrying the counts (`queue_page`)."""
     _phone_staff_only(request)
     now = timezone.now()
-    late = late_q(now)
-    qs = handling_queue(request.user)
-    counts = qs.order_by().aggregate(
-        total=Count("id"),
-        overdue=Count("id", filter=late),
-        warning=Count("id", filter=Q(warn_at__lte=now) & ~late),
-    )
-    rows = list(
-        qs.annotate(
-            late=Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
-        ).order_by("late", F("resolve_by").asc(nulls_last=True), "id")[:QUEUE_LIMIT]
-    )
+    counts, rows = queue_page(request.user, now, QUEUE_LIMIT)
     return render(
         request,
         "tickets/phone/queue.html",
