@@ -331,15 +331,6 @@ def ticket_to_show(user: Any, number: str) -> Ticket:
     return found[0]
 
 
-def _events(ticket: Ticket) -> Any:
-    # An event's unit is shown by its name; who did it by `actor_label`, stored on the event.
-    return (
-        ticket.events.select_related("unit_area", "unit_department")
-        .only(*columns(TicketEvent), "unit_area__name", "unit_department__name")
-        .order_by("created_at", "id")
-    )
-
-
 def _name_actors(events: list[TicketEvent], ticket: Ticket, viewer: Any) -> None:
     for event in events:
         event.shown_actor = (  # type: ignore[attr-defined]
@@ -369,7 +360,13 @@ def last_returns(ticket_ids: list[int]) -> dict[int, TicketEvent]:
 def timeline(ticket: Ticket, viewer: Any = None) -> list[TicketEvent]:
     """The ticket's events in order, with their photos (two queries). Each event carries
     `shown_actor`: who did it as `viewer` may read it (see actor_label)."""
-    events = list(_events(ticket).prefetch_related("photos"))
+    # An event's unit is shown by its name; who did it by `actor_label`, stored on the event.
+    events = list(
+        ticket.events.select_related("unit_area", "unit_department")
+        .only(*columns(TicketEvent), "unit_area__name", "unit_department__name")
+        .prefetch_related("photos")
+        .order_by("created_at", "id")
+    )
     _name_actors(events, ticket, viewer)
     return events
 
