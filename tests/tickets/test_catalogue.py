@@ -398,3 +398,48 @@ def test_delete_keeps_the_tree_whole(cast: Any) -> None:
     assert "parent" in errors_of(info)
     assert AuditEntry.objects.filter(action="tickets.category_delete").count() == 1
     assert Category.objects.find_problems() == ([], [], [], [], [])
+
+
+# --- what filing sees of a change ---------------------------------------------------------------
+
+
+def files(submit: Any, code: str) -> str:
+    """'ok', or the category's error, when a request is filed under `code` now."""
+    try:
+        submit(category=code)
+    except ValidationFailed as exc:
+        return " ".join(exc.fields["category"])
+    return "ok"
+
+
+NOT_A_LEAF = "该类别不能直接选择，请选择具体的诉求类别。"
+
+
+@pytest.mark.django_db
+def test_filing_sees_every_change_to_the_catalogue_at_once(submit: Any, cast: Any) -> None:
+    # Filing reads the usable leaves from a per-process memo: each change must reach it.
+    assert files(submit, "0101") == "ok"  # the memo is now warm
+    category_update(actor=None, category=cat("0101"), is_active=False)
+    assert files(submit, "0101") == NOT_A_LEAF
+    category_update(actor=None, category=cat("0101"), is_active=True)
+    assert files(submit, "0101") == "ok"
+    # A group switched off takes its leaves with it.
+    category_update(actor=None, category=cat("01"), is_active=False)
+    assert files(submit, "0102") == NOT_A_LEAF
+    category_update(actor=None, category=cat("01"), is_active=True)
+    # A new leaf can be chosen at once.
+    assert files(submit, "0199") == "没有这个诉求类别。"
+    category_create(
+        actor=None, parent=cat("01"), code="0199", name="新类别",
+        handling_level=HandlingLevel.COMMUNITY, sla_policy=cat("0101").sla_policy,
+    )  # fmt: skip
+    assert files(submit, "0199") == "ok"
+    # A new code.
+    category_update(actor=None, category=cat("0199"), code="0198")
+    assert files(submit, "0199") == "没有这个诉求类别。"
+    assert files(submit, "0198") == "ok"
+    # A leaf moved under a group that is switched off (a move sends no save signal).
+    group = category_create(actor=None, parent=None, code="12", name="防汛", is_active=False)
+    assert files(submit, "0804") == "ok"
+    category_move(actor=None, category=cat("0804"), parent=group)
+    assert files(submit, "0804") == NOT_A_LEAF

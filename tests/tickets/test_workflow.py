@@ -64,6 +64,20 @@ def test_submit_numbers_locates_and_records(submit: Any, city: Any, cast: Any) -
     assert Notice.objects.filter(recipient=cast.resident, title__contains=ticket.number).exists()
 
 
+def test_the_street_of_a_filing_follows_changes_to_the_streets(submit: Any, city: Any) -> None:
+    # Filing finds the street in a per-process memo of the streets: a change must reach it.
+    assert submit().street.name == city.s1.name  # the memo is now warm
+    city.s1.name = "东街道（新）"
+    city.s1.save()
+    assert submit().street.name == "东街道（新）"
+    # An area that is no street any more is not taken for one.
+    city.s1.kind = "community"
+    city.s1.save()
+    with pytest.raises(ValidationFailed) as info:
+        submit()
+    assert info.value.fields == {"building": ["该位置不属于任何街道，请重新选择。"]}
+
+
 def test_submit_point_resolves_to_the_grid(submit: Any, city: Any) -> None:
     ticket = submit(lat=39.905, lon=116.305)
     assert ticket.area == city.grid_a

@@ -18,9 +18,13 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from . import sql
 from .models import AuditChainHead, AuditEntry, AuditOutcome
 
 GENESIS = "0" * 64
+HEAD = "SELECT seq, hash FROM core_auditchainhead WHERE id = 1"
+HEAD_LOCKED = "SELECT seq, hash FROM core_auditchainhead WHERE id = 1 FOR UPDATE"
+HEAD_MOVE = "UPDATE core_auditchainhead SET seq = %s, hash = %s WHERE id = 1"
 
 
 def canonical(value: Any) -> str:
@@ -69,10 +73,13 @@ def audit_log(
     Inside the caller's transaction no savepoint is made: an append that fails fails the
     caller's change, which is what the log promises."""
     with transaction.atomic(savepoint=False):
-        head = AuditChainHead.objects.select_for_update().get(id=1)
+        head = sql.fetch_one(HEAD_LOCKED if sql.locks_rows() else HEAD)
+        if head is None:
+            raise AuditChainHead.DoesNotExist("the audit chain head (id=1) is missing")
+        head_seq, head_hash = head
         user = actor if getattr(actor, "is_authenticated", False) else None
         entry = AuditEntry(
-            seq=head.seq + 1,
+            seq=head_seq + 1,
             created_at=timezone.now(),
             actor=user,
             actor_label=(actor_label or (user.get_username() if user else ""))[:150],
@@ -83,11 +90,11 @@ def audit_log(
             street_id=street_id if street_id is not None else getattr(obj, "street_id", None),
             ip=client_ip(request),
             data=canonical(data or {}),
-            prev_hash=head.hash,
+            prev_hash=head_hash,
         )
         entry.hash = entry_hash(entry)
         entry.save(force_insert=True)
-        AuditChainHead.objects.filter(id=1).update(seq=entry.seq, hash=entry.hash)
+        sql.execute(HEAD_MOVE, [entry.seq, entry.hash])
     return entry
 
 

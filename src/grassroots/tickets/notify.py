@@ -110,7 +110,7 @@ def _requester(
     followers = (
         User.objects.filter(pk__in=TicketFollower.objects.filter(ticket=ticket).values("user_id"))
         if followed
-        else User.objects.none()
+        else []
     )
     send_notice(
         recipients=[*users, *followers],

@@ -7,11 +7,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from grassroots.core.audit import audit_log
 from grassroots.core.errors import ValidationFailed, from_django_validation
+from grassroots.core.memo import Memo
 from grassroots.territory.models import Department
 
 from ..models import Category, HandlingLevel, SlaPolicy, split_keywords
@@ -26,6 +29,44 @@ class Keep(Enum):
 
 
 KEEP = Keep.KEEP
+
+
+# ---------------------------------------------------------------------------------------------
+# the leaves a request may be filed under, cached per process
+
+
+def _load_leaves() -> dict[str, Category | None]:
+    rows = list(Category.objects.select_related("sla_policy"))
+    inactive = {c.path for c in rows if not c.is_active}
+    return {
+        c.code: c
+        if c.is_active
+        and c.numchild == 0
+        and c.sla_policy_id is not None
+        and inactive.isdisjoint(prefixes_of_category(c))
+        else None
+        for c in rows
+    }
+
+
+# Every category code → the category when a request may be filed under it (an active leaf
+# with a time-limit policy, under no inactive group), else None. Filing asks the database
+# nothing about the category.
+leaves: Memo[dict[str, Category | None]] = Memo("tickets:leaves:version", _load_leaves)
+
+
+@receiver([post_save, post_delete], sender=Category)
+@receiver([post_save, post_delete], sender=SlaPolicy)
+def forget_leaves(**kwargs: object) -> None:
+    leaves.forget()
+
+
+def prefixes_of_category(category: Category) -> list[str]:
+    step = category.steplen
+    return [category.path[:end] for end in range(step, len(category.path), step)]
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
@@ -298,6 +339,9 @@ def _place(category: Category, parent: Category | None) -> None:
     else:
         Category.objects.move(category, parent, pos="sorted-child")
     category.refresh_from_db()
+    # A move rewrites the paths by update, which sends no signal: which leaves may be chosen
+    # can change with the groups above them.
+    forget_leaves()
 
 
 def category_move(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.accounts.models import Role
+from grassroots.core import sql
 from grassroots.core.errors import Forbidden, ValidationFailed
 from grassroots.core.validators import is_mobile
 from grassroots.territory.models import Area, AreaKind, Resident
@@ -31,6 +33,7 @@ from ..photos import clean_photos
 from ..rules import (
     SUBMITTER_ROLES,
 )
+from .catalogue import leaves
 from .common import (
     _audit,
     _event,
@@ -46,27 +49,28 @@ from .common import (
 
 
 def _category(code: str) -> Category:
-    category = (
-        Category.objects.select_related("sla_policy").filter(code=(code or "").strip()).first()
-    )
-    if category is None:
+    usable = leaves.get()
+    code = (code or "").strip()
+    if code not in usable:
         raise _fail("category", _("请选择诉求类别。") if not code else _("没有这个诉求类别。"))
-    usable = (
-        category.is_active
-        and category.numchild == 0
-        and category.sla_policy_id is not None
-        and not Category.objects.filter(
-            path__in=prefixes_of_category(category), is_active=False
-        ).exists()
-    )
-    if not usable:
+    category = usable[code]
+    if category is None:
         raise _fail("category", _("该类别不能直接选择，请选择具体的诉求类别。"))
-    return category
+    # A copy: the cached one is shared by every request of this process.
+    return copy.copy(category)
 
 
-def prefixes_of_category(category: Category) -> list[str]:
-    step = category.steplen
-    return [category.path[:end] for end in range(step, len(category.path), step)]
+AREA_FIELDS = ["id", "path", "depth", "numchild", "kind", "code", "name"]
+AREA_BY_CODE = (
+    "SELECT id, path, depth, numchild, kind, code, name FROM territory_area WHERE code = %s"
+)
+
+
+def _area_by_code(code: str) -> Area | None:
+    """The area with this code, with what filing and its answer read of it (the rest is
+    deferred)."""
+    row = sql.fetch_one(AREA_BY_CODE, [code])
+    return Area.from_db(None, AREA_FIELDS, row) if row is not None else None
 
 
 def _locate(
@@ -81,11 +85,7 @@ def _locate(
     the channel names (an Open311 jurisdiction); else the requester's home building; else the
     staff member's own single area."""
     if building not in (None, ""):
-        found = (
-            building
-            if isinstance(building, Area)
-            else Area.objects.filter(code=str(building).strip()).first()
-        )
+        found = building if isinstance(building, Area) else _area_by_code(str(building).strip())
         if found is None or found.kind != AreaKind.BUILDING:
             raise _fail("building", _("没有这个楼栋，请重新选择。"))
         return found, found
@@ -147,9 +147,12 @@ def ticket_submit(
     if len(key) > 80:
         raise _fail("idempotency_key", _("幂等键不能超过 80 个字符。"))
     if key:
-        earlier = Ticket.objects.filter(submitted_by=actor, submit_key=key).only("pk").first()
+        earlier = sql.fetch_one(
+            "SELECT id, number FROM tickets_ticket WHERE submitted_by_id = %s AND submit_key = %s",
+            [actor.pk, key],
+        )
         if earlier is not None:
-            return earlier, False
+            return Ticket.from_db(None, ["id", "number"], earlier), False
     errors: dict[str, list[str]] = {}
 
     def check(func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -193,8 +196,10 @@ def ticket_submit(
     if actor.role == Role.RESIDENT:
         # A resident files for themself: their own account is the contact.
         if not name:
-            found = Resident.objects.filter(user_id=actor.pk).values_list("name", flat=True)
-            name = next(iter(found), "") or actor.name
+            found = sql.fetch_one(
+                "SELECT name FROM territory_resident WHERE user_id = %s", [actor.pk]
+            )
+            name = (found[0] if found else "") or actor.name
         mobile = actor.mobile or mobile
     street = _street_of(area)
     now = _now()
@@ -224,7 +229,10 @@ def ticket_submit(
         with transaction.atomic():
             ticket.save()
             ticket.number = f"GR-{timezone.localtime(now):%Y%m%d}-{ticket.pk:06d}"
-            Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+            sql.execute(
+                "UPDATE tickets_ticket SET number = %s WHERE id = %s",
+                [ticket.number, ticket.pk],
+            )
             saved = _save_photos(ticket, cleaned, actor)
             event = _event(ticket, EventKind.SUBMITTED, actor, at=now, data={"channel": channel})
             notify.submitted(ticket)

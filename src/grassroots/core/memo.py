@@ -1,0 +1,79 @@
+"""Small reference data kept in each process, as fresh as the shared cache says.
+
+A `Memo` holds what `load` read (the catalogue's leaves, the streets). `forget()`, called from
+a signal or a service, drops it in this process at once and again at the commit, and drops its
+version in the shared cache (Redis in production) at both moments too. Another process looks
+at that version at most once a `check` interval (a second), so it sees a change within a second
+of its commit, and a hit costs nothing most of the time. After `seconds` the rows are read
+again whatever the version says: that bounds how long a change that sends no signal (a bulk
+update), or one rolled back after another process read it, goes unseen.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Held(Generic[T]):
+    version: str
+    loaded: float
+    checked: float
+    value: T
+
+
+class Memo(Generic[T]):
+    def __init__(
+        self, key: str, load: Callable[[], T], seconds: float = 60, check: float = 1
+    ) -> None:
+        self.key = key
+        self.load = load
+        self.seconds = seconds
+        self.check = check
+        self._lock = threading.Lock()
+        self._held: _Held[T] | None = None
+
+    def get(self) -> T:
+        now = time.monotonic()
+        held = self._held
+        if held is not None and now - held.loaded < self.seconds:
+            if now - held.checked < self.check:
+                return held.value
+            if self._version() == held.version:
+                held.checked = now
+                return held.value
+        version = self._version()
+        # Read after the version: a change committed meanwhile drops the version again, so
+        # the next look reads once more.
+        value = self.load()
+        with self._lock:
+            self._held = _Held(version, now, now, value) if version is not None else None
+        return value
+
+    def _version(self) -> str | None:
+        version: str | None = cache.get(self.key)
+        if version is None:
+            cache.add(self.key, uuid.uuid4().hex, None)  # add: another process may be first
+            version = cache.get(self.key)
+        return version
+
+    def forget(self) -> None:
+        """Read again here at once (this transaction sees its own change), and everywhere
+        after the commit (another process may have read the old rows in between)."""
+        self._drop()
+        transaction.on_commit(self._drop)
+
+    def _drop(self) -> None:
+        with self._lock:
+            self._held = None
+        cache.delete(self.key)
