@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from grassroots.core.errors import NotFound
 from grassroots.tickets import services as s
 from grassroots.tickets.models import (
+    Category,
     Channel,
     EventKind,
     RequestType,
@@ -29,11 +30,12 @@ from grassroots.tickets.models import (
 from grassroots.tickets.models.tickets import late_q
 from grassroots.tickets.schemas import TicketOut, label
 from grassroots.tickets.selectors import (
+    TicketFilters,
     dispatch_queue,
     handling_queue,
-    listed_tickets,
     queue_page,
     submission_photos,
+    ticket_page,
     ticket_to_show,
     tickets_for,
     timeline,
@@ -51,16 +53,18 @@ def png() -> SimpleUploadedFile:
 def test_a_listed_ticket_reads_as_the_whole_ticket(
     cast: Any, city: Any, submit: Any, advance: Any
 ) -> None:
-    """Names carried as columns (`listed_tickets`) serialise as the related objects do: a new
-    ticket (no handler), one sent to a grid, one sent to a department."""
+    """Names put on the rows (`with_names`, the API's page) serialise as the related objects
+    do: a new ticket (no handler), one sent to a grid, one sent to a department."""
     advance(submit(), "in_progress")
     advance(submit(category=DEPARTMENT_LEAF), "dispatched", to=city.dept_district)
     submit(urgency=Urgency.URGENT)
     user = cast.street_dispatcher
     whole = {t.pk: TicketOut.from_orm(t).dict() for t in tickets_for(user)}
     with CaptureQueriesContext(connection) as ctx:
-        listed = {t.pk: TicketOut.from_orm(t).dict() for t in listed_tickets(user)}
-    assert len(ctx.captured_queries) == 1  # nothing read on first use
+        rows, _cursor = ticket_page(user, TicketFilters(), "", 50)
+        listed = {t.pk: TicketOut.from_orm(t).dict() for t in rows}
+    # the page, the areas' names, the departments' names; nothing read on first use
+    assert len(ctx.captured_queries) == 3
     assert len(listed) == 3 and listed == whole
     kinds = {(d["handler"] or {}).get("kind") for d in listed.values()}
     assert kinds == {None, "area", "department"}
@@ -193,3 +197,14 @@ def test_labels_read_as_get_display(language: str) -> None:
         for value in EventKind.values:
             event.kind = value
             assert label(EventKind, value) == event.get_kind_display()
+
+
+def test_a_list_shows_a_renamed_category_at_once(cast: Any, submit: Any) -> None:
+    # The list's category names come from the catalogue's per-process memo.
+    ticket = submit()
+    user = cast.street_dispatcher
+    assert ticket_page(user, TicketFilters(), "", 50)[0][0].category_name == ticket.category.name
+    category = Category.objects.get(pk=ticket.category_id)
+    s.category_update(actor=None, category=category, name="新名称")
+    rows, _cursor = ticket_page(user, TicketFilters(), "", 50)
+    assert (rows[0].category_code, rows[0].category_name) == (ticket.category.code, "新名称")

@@ -46,6 +46,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from exc
 
 
+def keyset_rows(rows: QuerySet[Any], cursor: str, limit: int) -> QuerySet[Any]:
+    """The query of one page of `rows` (newest first) after `cursor`, with one row more than
+    `limit` (is there a next page?)."""
+    rows = rows.order_by("-created_at", "-id")
+    if cursor:
+        at, pk = decode_cursor(cursor)
+        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+    return rows[: limit + 1]
+
+
 def keyset_page(
     rows: QuerySet[Any], cursor: str, limit: int, *, max_limit: int = MAX_LIMIT
 ) -> tuple[list[Any], str | None]:
@@ -54,11 +64,7 @@ def keyset_page(
         raise ValidationFailed(
             fields={"limit": [_("每页条数须在 1 至 %(n)d 之间。") % {"n": max_limit}]}
         )
-    rows = rows.order_by("-created_at", "-id")
-    if cursor:
-        at, pk = decode_cursor(cursor)
-        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
-    found = list(rows[: limit + 1])
+    found = list(keyset_rows(rows, cursor, limit))
     more = len(found) > limit
     found = found[:limit]
     return found, encode_cursor(found[-1]) if more else None

@@ -2,10 +2,11 @@
 
 Building a statement through the ORM costs 0.3–0.5 ms of CPU (compiling it, then making model
 instances of the rows); the statement itself costs PostgreSQL about a tenth of that. Filing a
-request and appending to the audit chain run on every submission and every audited change, so
-their lookups by a unique key, the chain head's lock and their one-column updates are written
-here as SQL. Each is one table, one indexed key, the same text on SQLite and PostgreSQL.
-Everything else stays in the ORM.
+request and appending to the audit chain run on every submission and every audited change, and
+the lists read the names of their rows' areas on every page, so their lookups by a key, the
+chain head's lock and their one-column updates are written as SQL where they are used, and run
+through these helpers. Each is one table and one indexed key, the same text on SQLite and
+PostgreSQL. Everything else stays in the ORM.
 """
 
 from __future__ import annotations
@@ -27,6 +28,17 @@ def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return tuple(row) if row is not None else None
+
+
+def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def in_list(values: Sequence[Any]) -> str:
+    """The placeholders of `IN (…)` for `values` (never empty: callers skip an empty list)."""
+    return ", ".join(["%s"] * len(values))
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:

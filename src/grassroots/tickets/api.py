@@ -21,7 +21,7 @@ from grassroots.accounts.models import Role
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.api import ErrorOut, HeaderText, InputSchema, Number, errors
 from grassroots.core.errors import NotFound, ValidationFailed
-from grassroots.core.pages import PageQuery, keyset_page
+from grassroots.core.pages import PageQuery
 from grassroots.territory.models import Area, Department
 
 from . import services
@@ -58,15 +58,15 @@ from .schemas import (
 )
 from .selectors import (
     DETAIL_RELATED,
+    LIST_MAX_LIMIT,
     NOTE_HIDDEN_FROM_RESIDENT,
     TicketFilters,
     available_actions,
     category_tree,
-    filter_tickets,
-    listed_tickets,
     resident_sees,
     sees_contact,
     shown,
+    ticket_page,
     ticket_to_show,
     timeline_and_photos,
     unit_name,
@@ -302,7 +302,7 @@ def ticket_create(
 # ---------------------------------------------------------------------------------------------
 # list, detail
 
-MAX_LIMIT = 200
+MAX_LIMIT = LIST_MAX_LIMIT
 FIRST_DAY, LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=1)
 
 
@@ -344,8 +344,7 @@ def ticket_list(request: AuthedRequest, filters: Query[TicketFilter]) -> dict[st
         created_after=filters.created_after,
         created_before=filters.created_before,
     )
-    qs = filter_tickets(listed_tickets(request.user), wanted)
-    rows, cursor = keyset_page(qs, filters.cursor, filters.limit, max_limit=MAX_LIMIT)
+    rows, cursor = ticket_page(request.user, wanted, filters.cursor, filters.limit)
     return {"items": rows, "next_cursor": cursor}
 
 

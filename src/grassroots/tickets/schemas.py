@@ -292,7 +292,7 @@ class TicketOut(Schema):
     def resolve_urgency_label(obj: Any) -> str:
         return label(Urgency, obj.urgency)
 
-    # A list row carries its joined rows' code and name as columns (selectors.listed_tickets);
+    # A list row carries its joined rows' code and name as columns (selectors.with_names);
     # a detail has the related objects.
     @staticmethod
     def resolve_category(obj: Any) -> dict[str, str]:

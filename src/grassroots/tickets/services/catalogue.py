@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -35,30 +36,40 @@ KEEP = Keep.KEEP
 # the leaves a request may be filed under, cached per process
 
 
-def _load_leaves() -> dict[str, Category | None]:
+@dataclass(frozen=True)
+class Catalogue:
+    # Every category code → the category when a request may be filed under it (an active leaf
+    # with a time-limit policy, under no inactive group), else None.
+    leaves: dict[str, Category | None]
+    # Every category id → its (code, name), for the lists.
+    names: dict[int, tuple[str, str]]
+
+
+def _load_catalogue() -> Catalogue:
     rows = list(Category.objects.select_related("sla_policy"))
     inactive = {c.path for c in rows if not c.is_active}
-    return {
-        c.code: c
-        if c.is_active
-        and c.numchild == 0
-        and c.sla_policy_id is not None
-        and inactive.isdisjoint(prefixes_of_category(c))
-        else None
-        for c in rows
-    }
+    return Catalogue(
+        leaves={
+            c.code: c
+            if c.is_active
+            and c.numchild == 0
+            and c.sla_policy_id is not None
+            and inactive.isdisjoint(prefixes_of_category(c))
+            else None
+            for c in rows
+        },
+        names={c.pk: (c.code, c.name) for c in rows},
+    )
 
 
-# Every category code → the category when a request may be filed under it (an active leaf
-# with a time-limit policy, under no inactive group), else None. Filing asks the database
-# nothing about the category.
-leaves: Memo[dict[str, Category | None]] = Memo("tickets:leaves:version", _load_leaves)
+# Filing and the lists ask the database nothing about categories.
+catalogue: Memo[Catalogue] = Memo("tickets:catalogue:version", _load_catalogue)
 
 
 @receiver([post_save, post_delete], sender=Category)
 @receiver([post_save, post_delete], sender=SlaPolicy)
-def forget_leaves(**kwargs: object) -> None:
-    leaves.forget()
+def forget_catalogue(**kwargs: object) -> None:
+    catalogue.forget()
 
 
 def prefixes_of_category(category: Category) -> list[str]:
@@ -341,7 +352,7 @@ def _place(category: Category, parent: Category | None) -> None:
     category.refresh_from_db()
     # A move rewrites the paths by update, which sends no signal: which leaves may be chosen
     # can change with the groups above them.
-    forget_leaves()
+    forget_catalogue()
 
 
 def category_move(

@@ -58,7 +58,9 @@ def suggested_units(tickets: Sequence[Ticket]) -> dict[int, Area | Department | 
     the category's department (the dispatcher may choose otherwise). One query for all the
     areas above the tickets; categories (and their departments) come with the tickets."""
     paths = {p for t in tickets for p in prefixes(t.area_path)}
-    chain = {a.path: a for a in Area.objects.filter(path__in=paths)} if paths else {}
+    # Only what choosing and showing a unit reads: a grid's boundary is kilobytes of GeoJSON.
+    units = Area.objects.filter(path__in=paths).only("path", "depth", "kind", "code", "name")
+    chain = {a.path: a for a in units} if paths else {}
     found: dict[int, Area | Department | None] = {}
     for ticket in tickets:
         level = ticket.category.handling_level

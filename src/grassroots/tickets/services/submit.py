@@ -33,7 +33,7 @@ from ..photos import clean_photos
 from ..rules import (
     SUBMITTER_ROLES,
 )
-from .catalogue import leaves
+from .catalogue import catalogue
 from .common import (
     _audit,
     _event,
@@ -49,7 +49,7 @@ from .common import (
 
 
 def _category(code: str) -> Category:
-    usable = leaves.get()
+    usable = catalogue.get().leaves
     code = (code or "").strip()
     if code not in usable:
         raise _fail("category", _("请选择诉求类别。") if not code else _("没有这个诉求类别。"))
