@@ -40,8 +40,11 @@ from bench.env import ROOT, VAR, BenchError, db_name, pg_args, python
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "ingest.lua"
+FLOOR_LUA = HERE / "floor.lua"
 PGBENCH_SQL = HERE / "pgbench_ingest.sql"
 RESULT_PREFIX = "INGEST_RESULT "
+FLOOR_PREFIX = "FLOOR_RESULT "
+FLOOR_SECONDS = 15
 BENCH_USERNAME = "bench-r{pk}"  # accounts made here for residents who have none yet
 
 # Chosen on this 2-core machine: the app is CPU-bound, so 4 sync workers (2 per core: one runs
@@ -544,6 +547,20 @@ def run_wrk(work: Path, *, port: int, seconds: int, connections: int, tag: str) 
     return result
 
 
+def run_floor(work: Path, *, port: int, seconds: int, connections: int) -> dict[str, Any]:
+    """The floor: the same sessions on a signed-in read that writes nothing (floor.lua)."""
+    cmd = [
+        _wrk(), "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+        "-s", str(FLOOR_LUA), f"http://127.0.0.1:{port}", "--", str(work),
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    line = next((x for x in done.stdout.splitlines() if x.startswith(FLOOR_PREFIX)), None)
+    if done.returncode != 0 or line is None:
+        raise BenchError(f"wrk (floor) failed (exit {done.returncode}): {done.stderr.strip()}")
+    result: dict[str, Any] = json.loads(line[len(FLOOR_PREFIX) :])
+    return result
+
+
 def _tickets_with_tag(tag: str) -> list[str]:
     from grassroots.tickets.models import Channel, Ticket
 
@@ -731,9 +748,11 @@ def run_ingest(
     port: int = DEFAULTS["port"],
     pgbench: bool = True,
     gunicorn_args: tuple[str, ...] = (),
+    floor_seconds: int = FLOOR_SECONDS,
 ) -> dict[str, Any]:
-    """The ingest benchmark on `url` (Django already set up on it, in this process).
-    `gunicorn_args` are added to gunicorn's command line (e.g. ("--preload",)) for trials."""
+    """The ingest benchmark on `url` (Django already set up on it, in this process), then
+    the floor (`run_floor`, `floor_seconds`; 0 skips it). `gunicorn_args` are added to
+    gunicorn's command line (e.g. ("--preload",)) for trials."""
     _wrk()
     if shutil.which("pgbench") is None and pgbench:
         raise BenchError("`pgbench` was not found (Debian: apt-get install postgresql-contrib)")
@@ -779,6 +798,12 @@ def run_ingest(
                 run = run_wrk(work, port=port, seconds=seconds, connections=connections, tag=tag)
                 cpu = meter.stop(len(run["numbers"]))
                 checked = verify(run, tag, connections)
+                if floor_seconds > 0:
+                    meter.start()
+                    floor = run_floor(
+                        work, port=port, seconds=floor_seconds, connections=connections
+                    )
+                    floor_cpu = meter.stop(floor["statuses"].get("200", 0))
             finally:
                 rss = sampler.finish()
             # Submissions queue no job today (notify.submitted writes the inbox row in the
@@ -808,6 +833,19 @@ def run_ingest(
         }
         result["rss_mb"] = rss
         result["cpu"] = cpu
+        if floor_seconds > 0:
+            answered_200 = floor["statuses"].get("200", 0)
+            floor_s = floor["duration_us"] / 1e6
+            result["floor"] = {
+                "what": "GET /api/v1/auth/tokens as the same residents (no write)",
+                "seconds": round(floor_s, 2),
+                "requests_per_s": round(answered_200 / floor_s, 1) if floor_s else 0.0,
+                "p50_ms": _ms(floor["latency_us"]["p50"]),
+                "p99_ms": _ms(floor["latency_us"]["p99"]),
+                "non_200": {k: v for k, v in floor["statuses"].items() if k != "200"},
+                "socket_errors": floor["socket_errors"],
+                "ms_per_request": floor_cpu["ms_per_ticket"],
+            }
         result["queue"] = {
             "before": queue_before,
             "after": queue_after,
@@ -846,6 +884,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(f"--{name}", type=int, default=value)
     parser.add_argument("--no-pgbench", action="store_true", help="only the app side")
     parser.add_argument(
+        "--floor-seconds", type=int, default=FLOOR_SECONDS, help="the floor run (0: none)"
+    )
+    parser.add_argument(
         "--gunicorn-arg", action="append", default=[], help="extra gunicorn argument (repeat)"
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the result here")
@@ -863,6 +904,7 @@ def main(argv: list[str] | None = None) -> int:
         **{name: getattr(args, name) for name in DEFAULTS},
         pgbench=not args.no_pgbench,
         gunicorn_args=tuple(args.gunicorn_arg),
+        floor_seconds=args.floor_seconds,
     )
     text = json.dumps(result, ensure_ascii=False, indent=2)
     print(text)

@@ -8,7 +8,8 @@
    (bench/generate.py), then the scoped reads (bench/reads.py) and the monthly rates
    (bench/rates.py) are measured.
 3. At the largest N, the ingest run (bench/ingest.py): gunicorn and the task worker under a
-   load generator, then pgbench writing the same rows.
+   load generator, the floor (a signed-in read with no write, through the same gunicorn),
+   then pgbench writing the same rows.
 4. Results in `bench/results/<date>.json` with a Markdown table beside it; the scale ratios
    (largest N ÷ smallest N) and overhead ratios (app ÷ hand SQL) are computed here.
 
@@ -254,6 +255,26 @@ def markdown(result: dict[str, Any]) -> str:
             f"Ingest ratio {ingest['ingest_ratio']}. Peak RSS: web worker "
             f"{rss.get('web_worker_peak')} MB, task worker {rss.get('task_worker_peak')} MB.",
         ]
+        cpu = ingest.get("cpu", {}).get("ms_per_ticket", {})
+        floor = ingest.get("floor")
+        if cpu:
+            lines.append(
+                f"CPU per ticket: web {cpu.get('web')} ms, PostgreSQL {cpu.get('postgres')} ms, "
+                f"machine {cpu.get('machine')} ms."
+            )
+        if floor:
+            per = floor["ms_per_request"]
+            share = (
+                round(a["tickets_per_s"] / floor["requests_per_s"], 2)
+                if floor["requests_per_s"]
+                else "–"
+            )
+            lines.append(
+                f"\nThe floor, {floor['what']}, through the same gunicorn: "
+                f"{floor['requests_per_s']} requests/s (p99 {floor['p99_ms']} ms), CPU per "
+                f"request web {per.get('web')} ms, PostgreSQL {per.get('postgres')} ms, machine "
+                f"{per.get('machine')} ms. Filing runs at {share} of it."
+            )
     lines += ["", "## Targets", "", "| target | value | met |", "|---|---:|---|"]
     for t in s["targets"]:
         lines.append(f"| {t['target']} | {t['value']} | {'yes' if t['met'] else '**no**'} |")
@@ -352,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ingest_seconds > 0:
         from . import ingest
 
-        log(f"ingest: {args.ingest_seconds} s through gunicorn, then pgbench")
+        log(f"ingest: {args.ingest_seconds} s through gunicorn, the floor, then pgbench")
         # A port nobody holds: another server answering on a fixed one would be measured
         # instead (and refuse our residents' sessions).
         with socket.socket() as probe:
@@ -360,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
             port = probe.getsockname()[1]
         kwargs: dict[str, Any] = {"seconds": args.ingest_seconds, "port": port}
         if args.smoke:
-            kwargs.update(warmup=2, residents=50)
+            kwargs.update(warmup=2, residents=50, floor_seconds=5)
         result["ingest"] = ingest.run_ingest(env, url, **kwargs)
     result["finished"] = datetime.now().astimezone().isoformat(timespec="seconds")
     result["summary"] = summarise(result)
