@@ -232,10 +232,10 @@ def reads(s: Subjects) -> list[Read]:
 
     def detail_sql(now: datetime) -> list[int]:
         p = {"n": s.detail_number}
-        ticket, events, _photos, _extension = hand(
+        ticket, events, _photos = hand(
             [
                 (
-                    f"SELECT {COLUMNS}, sp.* FROM tickets_ticket t {JOINS} "
+                    f"SELECT t.id, t.state, {COLUMNS}, sp.* FROM tickets_ticket t {JOINS} "
                     "JOIN tickets_slapolicy sp ON sp.id = c.sla_policy_id "
                     "LEFT JOIN territory_area b ON b.id = t.building_id "
                     f"WHERE t.number = %(n)s AND ({AREA_IN} "
@@ -256,14 +256,18 @@ def reads(s: Subjects) -> list[Read]:
                     "ON t.id = ph.ticket_id WHERE t.number = %(n)s",
                     p,
                 ),
-                (
-                    "SELECT x.* FROM tickets_extension x JOIN tickets_ticket t "
-                    "ON t.id = x.ticket_id WHERE t.number = %(n)s AND x.status = 'pending' "
-                    "LIMIT 1",
-                    p,
-                ),
             ]
         )
+        if ticket[0][1] in ACTIVE:  # an extension waits only while the ticket is handled
+            hand(
+                [
+                    (
+                        "SELECT x.* FROM tickets_extension x WHERE x.ticket_id = %(t)s "
+                        "AND x.status = 'pending' LIMIT 1",
+                        {"t": ticket[0][0]},
+                    )
+                ]
+            )
         return [ticket[0][0], *(e[0] for e in events)]
 
     # 4. The dispatch desk (/workbench/tickets/): the first 30 with their last return (and the

@@ -474,8 +474,9 @@ def test_the_detail_costs_the_same_for_a_longer_history(
     )
     client = warm(login(cast.street_dispatcher))
     # session, user, TOTP check, scope (2), ticket, events, photos (of the events and of the
-    # submission alike), pending extension (which the actions reuse)
-    with django_assert_max_num_queries(9):
+    # submission alike), pending extension (which the actions reuse; asked only while the
+    # ticket is being handled)
+    with django_assert_max_num_queries(8):
         assert len(client.get(f"{URL}/{short.number}").json()["timeline"]) == 1
     with django_assert_max_num_queries(9):
         body = client.get(f"{URL}/{long.number}").json()
@@ -573,6 +574,23 @@ def test_approve_extension_moves_the_deadline(cast: Any, login: Any, at: Any) ->
     assert response.json()["pending_extension"] is None
     assert Extension.objects.get().status == "approved"
     assert response.json()["timeline"][-1]["kind"] == "extension_approved"
+
+
+@pytest.mark.parametrize("leave", ["return", "resolve"])
+def test_an_extension_waits_only_while_the_ticket_is_handled(
+    cast: Any, login: Any, at: Any, leave: str
+) -> None:
+    # The detail asks for a pending extension only in the handling states: each way out of
+    # them must settle it.
+    ticket = at("extension_pending")
+    client = login(cast.street_dispatcher)
+    assert client.get(f"{URL}/{ticket.number}").json()["pending_extension"] is not None
+    if leave == "return":
+        s.ticket_return(actor=cast.grid_worker_a, ticket=ticket, reason="不属于本网格")
+    else:
+        s.ticket_resolve(actor=cast.grid_worker_a, ticket=ticket, result="已清运")
+    assert not Extension.objects.filter(ticket=ticket, status="pending").exists()
+    assert client.get(f"{URL}/{ticket.number}").json()["pending_extension"] is None
 
 
 def test_resolve_with_photos_as_multipart(cast: Any, login: Any, at: Any) -> None:

@@ -26,6 +26,7 @@ from grassroots.territory.models import Area, Department
 
 from . import services
 from .models import (
+    ACTIVE_STATES,
     Category,
     Channel,
     EventKind,
@@ -212,9 +213,12 @@ def _view(user: Any, ticket: Ticket) -> TicketView:
         if shows_contact
         else None
     )
-    # At most one extension waits (extension_one_pending): read without a sort.
+    # At most one extension waits (extension_one_pending): read without a sort. One waits
+    # only while the ticket is being handled: it is asked for then, and returning or resolving
+    # the ticket refuses it.
     waiting = Extension.objects.filter(ticket_id=ticket.pk, status=ExtensionStatus.PENDING)
-    pending = None if filed else next(iter(waiting.order_by()[:1]), None)
+    handled = not filed and ticket.state in ACTIVE_STATES
+    pending = next(iter(waiting.order_by()[:1]), None) if handled else None
     return TicketView(
         ticket,
         contact=contact,
