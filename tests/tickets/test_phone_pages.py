@@ -662,9 +662,9 @@ def test_the_handling_page_costs_a_bounded_number_of_queries(
     ticket = advance(submit(photos=[png(), png()]), "in_progress")
     client = login(cast.grid_worker_a)
     client.get("/m/queue/")
-    # session, user, OTP device, scope (2), ticket, pending extension, submission photos,
-    # events, their photos, the return deadline's calendar, unread count
-    with django_assert_max_num_queries(12):
+    # session, user, OTP device, scope (2), ticket, pending extension, events, every photo,
+    # the return deadline's calendar, unread count
+    with django_assert_max_num_queries(11):
         assert client.get(f"/m/queue/{ticket.number}/").status_code == 200
 
 

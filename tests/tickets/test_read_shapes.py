@@ -31,14 +31,13 @@ from grassroots.tickets.models.tickets import late_q
 from grassroots.tickets.schemas import TicketOut, label
 from grassroots.tickets.selectors import (
     TicketFilters,
+    actor_label,
     dispatch_queue,
     handling_queue,
     queue_page,
-    submission_photos,
     ticket_page,
     ticket_to_show,
     tickets_for,
-    timeline,
     timeline_and_photos,
     unit_name,
 )
@@ -89,7 +88,13 @@ def test_the_timeline_with_its_photos_in_one_query(
     ticket.refresh_from_db()
     s.ticket_respond(actor=cast.grid_worker_a, ticket=ticket, method="phone")
     s.ticket_resolve(actor=cast.grid_worker_a, ticket=ticket, result="再次清运", photos=[png()])
-    plain = timeline(ticket, cast.street_dispatcher)
+    # What it must read, the plain way: the events with their units and photos, and the
+    # photos on no event.
+    plain = list(
+        ticket.events.select_related("unit_area", "unit_department")
+        .prefetch_related("photos")
+        .order_by("created_at", "id")
+    )
     with CaptureQueriesContext(connection) as ctx:
         events, photos = timeline_and_photos(ticket, cast.street_dispatcher)
         shown = [(e.pk, e.shown_actor, unit_name(e)) for e in events]  # type: ignore[attr-defined]
@@ -97,14 +102,14 @@ def test_the_timeline_with_its_photos_in_one_query(
     assert len(ctx.captured_queries) == 2
     units = [e.unit_area or e.unit_department for e in plain]
     assert shown == [
-        (e.pk, e.shown_actor, str(u) if u is not None else None)  # type: ignore[attr-defined]
+        (e.pk, actor_label(cast.street_dispatcher, ticket, e), str(u) if u else None)
         for e, u in zip(plain, units, strict=True)
     ]
     assert {name for _pk, _actor, name in shown} >= {None, city.grid_a.name}
     assert [unit_name(e) for e in plain] == [name for _pk, _actor, name in shown]
     assert pictures == [[p.pk for p in e.photos.all()] for e in plain]
     assert [len(p) for p in pictures if p] == [1, 1]
-    assert [p.pk for p in photos] == [p.pk for p in submission_photos(ticket)]
+    assert [p.pk for p in photos] == [p.pk for p in ticket.photos.filter(event__isnull=True)]
     assert len(photos) == 2
 
 

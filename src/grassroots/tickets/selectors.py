@@ -406,27 +406,13 @@ def last_returns(ticket_ids: list[int]) -> dict[int, TicketEvent]:
     return last
 
 
-def timeline(ticket: Ticket, viewer: Any = None) -> list[TicketEvent]:
-    """The ticket's events in order, with their photos (two queries). Each event carries
-    `shown_actor`: who did it as `viewer` may read it (see actor_label)."""
-    # An event's unit is shown by its name; who did it by `actor_label`, stored on the event.
-    events = list(
-        ticket.events.select_related("unit_area", "unit_department")
-        .only(*columns(TicketEvent), "unit_area__name", "unit_department__name")
-        .prefetch_related("photos")
-        .order_by("created_at", "id")
-    )
-    _name_actors(events, ticket, viewer)
-    return events
-
-
 def timeline_and_photos(
     ticket: Ticket, viewer: Any = None
 ) -> tuple[list[TicketEvent], list[TicketPhoto]]:
-    """The timeline as the API shows it, and the submission's photos (those on no event), in
-    two queries where `timeline` and `submission_photos` take three: each event carries
-    `shown_actor` (as from `timeline`), its photos in `photo_list` and the name of the unit it
-    concerns in `unit_name` (a column, not a related object: see `unit_name`). A photo
+    """The ticket's events in order and the submission's photos (those on no event), in two
+    queries, as the API and the pages show them. Each event carries `shown_actor` (who did it
+    as `viewer` may read it, see actor_label), its photos in `photo_list` and the name of the
+    unit it concerns in `unit_name` (a column, not a related object: see `unit_name`). A photo
     belongs to its event's ticket (the services store both), so the ticket's photos are all
     of them."""
     events: list[TicketEvent] = list(
@@ -479,10 +465,6 @@ def resident_sees(event: TicketEvent) -> bool:
     if event.kind == EventKind.WHISTLE:
         return event.data.get("whistle_event") in RESIDENT_WHISTLE_EVENTS
     return True
-
-
-def submission_photos(ticket: Ticket) -> list[TicketPhoto]:
-    return list(ticket.photos.filter(event__isnull=True))
 
 
 def actor_label(user: Any, ticket: Ticket, event: TicketEvent) -> str:

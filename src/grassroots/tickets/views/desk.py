@@ -74,10 +74,10 @@ from ..selectors import (
     filter_tickets,
     last_returns,
     sees_contact,
-    submission_photos,
     ticket_rows,
     tickets_for,
-    timeline,
+    timeline_and_photos,
+    unit_name,
 )
 from ..services.common import HANDLER_AREA_KINDS
 from ..templatetags.deadlines import deadline
@@ -787,7 +787,8 @@ def _detail_page(
     page_errors: list[str] = []
     if bound is not None and bound.action not in actions:
         page_errors = [str(e) for errors in bound.errors.values() for e in errors]
-    events = timeline(ticket, user)  # the requester's own steps unnamed when anonymous
+    # The requester's own steps unnamed when anonymous.
+    events, submitted_photos = timeline_and_photos(ticket, user)
     pending = (
         Extension.objects.filter(ticket=ticket, status=ExtensionStatus.PENDING)
         .select_related("requested_by")
@@ -806,15 +807,13 @@ def _detail_page(
                 clock(ticket, _("办结时限"), ticket.resolve_by, ticket.resolved_at, now),
             ],
             "shows_contact": sees_contact(user, ticket),
-            "photos": submission_photos(ticket),
+            "photos": submitted_photos,
             "events": [
                 EventRow(
                     e,
                     e.shown_actor,  # type: ignore[attr-defined]
                     event_extra(e),
-                    str(e.unit_area or e.unit_department or "")
-                    if e.kind != EventKind.DISPATCHED
-                    else "",
+                    (unit_name(e) or "") if e.kind != EventKind.DISPATCHED else "",
                 )
                 for e in reversed(events)
             ],

@@ -54,6 +54,7 @@ from ..models import (
     Satisfaction,
     Ticket,
     TicketEvent,
+    TicketPhoto,
     TicketState,
 )
 from ..photos import MAX_PHOTOS
@@ -66,9 +67,9 @@ from ..selectors import (
     queue_page,
     resident_sees,
     sees_contact,
-    submission_photos,
     tickets_for,
-    timeline,
+    timeline_and_photos,
+    unit_name,
 )
 
 MINE_PAGE_SIZE = 20
@@ -315,25 +316,27 @@ def _event_details(event: TicketEvent) -> list[str]:
     return [str(d) for d in details]
 
 
-def _timeline_rows(ticket: Ticket, *, for_resident: bool) -> list[TimelineRow]:
-    """The timeline as a page shows it. The requester's own steps read 我 (to them) or 诉求人
-    (to staff), so an anonymous requester's name never reaches the handlers through it."""
+def _timeline_rows(
+    ticket: Ticket, *, for_resident: bool
+) -> tuple[list[TimelineRow], list[TicketPhoto]]:
+    """The timeline as a page shows it, and the submission's photos. The requester's own steps
+    read 我 (to them) or 诉求人 (to staff), so an anonymous requester's name never reaches the
+    handlers through it."""
     rows = []
-    for event in timeline(ticket):
+    events, photos = timeline_and_photos(ticket)
+    for event in events:
         if for_resident and not resident_sees(event):
             continue
         # A dispatch's unit is the one it went to, said by its details (派至).
-        unit = (
-            None if event.kind == EventKind.DISPATCHED else event.unit_area or event.unit_department
-        )
+        unit = None if event.kind == EventKind.DISPATCHED else unit_name(event)
         if ticket.requester_id is not None and event.actor_id == ticket.requester_id:
             who = _("我") if for_resident else _("诉求人")
         elif event.actor_id is None:
             who = _("系统")
         elif for_resident:
-            who = str(unit) if unit is not None else ""
+            who = unit or ""
         else:
-            who = " · ".join(x for x in (event.actor_label, str(unit) if unit else "") if x)
+            who = " · ".join(x for x in (event.actor_label, unit or "") if x)
         hide_note = for_resident and event.kind in NOTE_HIDDEN_FROM_RESIDENT
         rows.append(
             TimelineRow(
@@ -343,7 +346,7 @@ def _timeline_rows(ticket: Ticket, *, for_resident: bool) -> list[TimelineRow]:
                 note="" if hide_note else event.note,
             )
         )
-    return rows
+    return rows, photos
 
 
 def _requester_action(request: AuthedRequest, ticket: Ticket, action: str, form: PhoneForm) -> str:
@@ -409,7 +412,7 @@ def mine_detail(request: AuthedRequest, number: str) -> HttpResponse:
             .values_list("number", flat=True)
             .first()
         )
-    events = _timeline_rows(ticket, for_resident=True)
+    events, photos = _timeline_rows(ticket, for_resident=True)
     resolution = next(
         (row for row in reversed(events) if row.event.kind == EventKind.RESOLVED), None
     )
@@ -419,7 +422,7 @@ def mine_detail(request: AuthedRequest, number: str) -> HttpResponse:
         {
             "tab": "mine",
             "ticket": ticket,
-            "photos": submission_photos(ticket),
+            "photos": photos,
             "events": events,
             "resolution": resolution if ticket.state == TicketState.RESOLVED else None,
             "review_form": forms_shown.get("review"),
@@ -587,6 +590,7 @@ def handle(request: AuthedRequest, number: str) -> HttpResponse:
         if pending is not None and "extend" not in bound:
             actions.remove("extend")
     action_forms = [(a, bound.get(a) or ACTION_FORMS[a](prefix=a)) for a in actions]
+    events, photos = _timeline_rows(ticket, for_resident=False)
     opened = next(iter(bound), "") or next(
         (a for a in ("resolve", "respond", "answer-supervision") if a in actions), ""
     )
@@ -598,8 +602,8 @@ def handle(request: AuthedRequest, number: str) -> HttpResponse:
             "ticket": ticket,
             "clock": clock_of(ticket, now),
             "shows_contact": sees_contact(user, ticket),
-            "photos": submission_photos(ticket),
-            "events": _timeline_rows(ticket, for_resident=False),
+            "photos": photos,
+            "events": events,
             "action_forms": action_forms,
             "opened": opened,
             "pending_extension": pending,
