@@ -11,7 +11,6 @@ update), or one rolled back after another process read it, goes unseen.
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -40,24 +39,22 @@ class Memo(Generic[T]):
         self.load = load
         self.seconds = seconds
         self.check = check
-        self._lock = threading.Lock()
         self._held: _Held[T] | None = None
 
     def get(self) -> T:
         now = time.monotonic()
         held = self._held
-        if held is not None and now - held.loaded < self.seconds:
-            if now - held.checked < self.check:
-                return held.value
-            if self._version() == held.version:
-                held.checked = now
-                return held.value
+        fresh = held is not None and now - held.loaded < self.seconds
+        if held is not None and fresh and now - held.checked < self.check:
+            return held.value
         version = self._version()
+        if held is not None and fresh and version == held.version:
+            held.checked = now
+            return held.value
         # Read after the version: a change committed meanwhile drops the version again, so
         # the next look reads once more.
         value = self.load()
-        with self._lock:
-            self._held = _Held(version, now, now, value) if version is not None else None
+        self._held = _Held(version, now, now, value) if version is not None else None
         return value
 
     def _version(self) -> str | None:
@@ -74,6 +71,5 @@ class Memo(Generic[T]):
         transaction.on_commit(self._drop)
 
     def _drop(self) -> None:
-        with self._lock:
-            self._held = None
+        self._held = None  # one assignment: safe beside the worker's threads
         cache.delete(self.key)

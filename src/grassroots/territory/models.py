@@ -23,6 +23,8 @@ class AreaKind(models.TextChoices):
     BUILDING = "building", _("楼栋")
 
 
+STREET_KINDS = (AreaKind.STREET, AreaKind.TOWNSHIP)
+
 # Which kinds may sit directly under which (None: a root).
 PARENT_KINDS: dict[str, set[str | None]] = {
     AreaKind.DISTRICT: {None},

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.core.audit import audit_log
 from grassroots.core.errors import ValidationFailed, from_django_validation
+from grassroots.core.memo import Memo
 from grassroots.core.personal import digests, mask_id_number, mask_mobile
 from grassroots.core.validators import birth_year_from_id, validate_id_number, validate_mobile
 
 from .models import (
+    STREET_KINDS,
     Area,
     AreaKind,
     Department,
@@ -76,13 +81,32 @@ def department_create(*, actor: Any, area: Area, code: str, name: str) -> Depart
     return department
 
 
+def _load_streets() -> dict[str, Area]:
+    return {a.path: a for a in Area.objects.filter(kind__in=STREET_KINDS)}
+
+
+# The streets and townships by path: few, and all but never changed. Every filing, whistle,
+# household and party organisation asks for its street.
+streets: Memo[dict[str, Area]] = Memo("territory:streets:version", _load_streets)
+
+
+@receiver([post_save, post_delete], sender=Area)
+def forget_streets(instance: Area, **kwargs: object) -> None:
+    # Any change at a street's level: a street added, renamed, removed or made something else.
+    if len(instance.path) <= 2 * Area.steplen:
+        streets.forget()
+
+
 def street_of(area: Area) -> Area | None:
-    """The street (or township) an area lies in, or None for the district itself."""
-    if area.kind in (AreaKind.STREET, AreaKind.TOWNSHIP):
+    """The street (or township) an area lies in, or None for the district itself (a copy:
+    the memo's rows are shared)."""
+    if area.kind in STREET_KINDS:
         return area
     if area.depth < 2:
         return None
-    return Area.objects.get(path=area.path[: 2 * Area.steplen])
+    path = area.path[: 2 * Area.steplen]
+    known = streets.get().get(path)
+    return copy.copy(known) if known is not None else Area.objects.get(path=path)
 
 
 def household_create(*, actor: Any, building: Area, unit: str, room: str) -> Household:

@@ -26,12 +26,10 @@ from grassroots.territory.models import Area, Department
 
 from . import services
 from .models import (
-    ACTIVE_STATES,
     Category,
     Channel,
     EventKind,
     Extension,
-    ExtensionStatus,
     Ticket,
     TicketPhoto,
     TicketState,
@@ -64,6 +62,7 @@ from .selectors import (
     TicketFilters,
     available_actions,
     category_tree,
+    pending_extension,
     resident_sees,
     sees_contact,
     shown,
@@ -213,12 +212,7 @@ def _view(user: Any, ticket: Ticket) -> TicketView:
         if shows_contact
         else None
     )
-    # At most one extension waits (extension_one_pending): read without a sort. One waits
-    # only while the ticket is being handled: it is asked for then, and returning or resolving
-    # the ticket refuses it.
-    waiting = Extension.objects.filter(ticket_id=ticket.pk, status=ExtensionStatus.PENDING)
-    handled = not filed and ticket.state in ACTIVE_STATES
-    pending = next(iter(waiting.order_by()[:1]), None) if handled else None
+    pending = None if filed else pending_extension(ticket)
     return TicketView(
         ticket,
         contact=contact,

@@ -24,6 +24,8 @@ from .models import (
     OPEN_STATES,
     Category,
     EventKind,
+    Extension,
+    ExtensionStatus,
     Ticket,
     TicketEvent,
     TicketPhoto,
@@ -140,7 +142,14 @@ LISTED_COLUMNS = (
     "deadline_provisional", "supervised_at", "category", "area", "street", "handler_area",
     "handler_department",
 )  # fmt: skip
-LISTED_NAMES = ("category", "area", "street", "handler_area", "handler_department")
+# Each named relation of a listed row, and the table its name comes from.
+LISTED_NAMES = {
+    "category": "category",
+    "area": "area",
+    "street": "area",
+    "handler_area": "area",
+    "handler_department": "department",
+}
 
 
 def with_names(rows: list[Ticket]) -> list[Ticket]:
@@ -159,13 +168,7 @@ def with_names(rows: list[Ticket]) -> list[Ticket]:
         "department": _names(DEPARTMENT_NAMES, department_ids),
     }
     for row in rows:
-        for relation, kind in (
-            ("category", "category"),
-            ("area", "area"),
-            ("street", "area"),
-            ("handler_area", "area"),
-            ("handler_department", "department"),
-        ):
+        for relation, kind in LISTED_NAMES.items():
             code, name = names[kind].get(getattr(row, f"{relation}_id"), (None, None))
             setattr(row, f"{relation}_code", code)
             setattr(row, f"{relation}_name", name)
@@ -482,6 +485,19 @@ def sees_contact(user: Any, ticket: Ticket) -> bool:
     if ticket.requester_id is not None and ticket.requester_id == user.pk:
         return True
     return not ticket.anonymous and getattr(user, "is_staff_role", False)
+
+
+def pending_extension(ticket: Ticket, *, with_requester: bool = False) -> Extension | None:
+    """The extension waiting for a decision, if any: at most one (extension_one_pending), read
+    without a sort. One waits only while the ticket is being handled (it is asked for then,
+    and returning or resolving the ticket refuses it), so in any other state nothing is
+    asked."""
+    if ticket.state not in ACTIVE_STATES:
+        return None
+    waiting = Extension.objects.filter(ticket_id=ticket.pk, status=ExtensionStatus.PENDING)
+    if with_requester:
+        waiting = waiting.select_related("requested_by")
+    return next(iter(waiting.order_by()[:1]), None)
 
 
 def available_actions(

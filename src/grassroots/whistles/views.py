@@ -33,7 +33,7 @@ from grassroots.accounts.models import DEPARTMENT_ROLES, Role
 from grassroots.accounts.typing import AuthedRequest
 from grassroots.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from grassroots.party.meeting_views import taken_up_lines
-from grassroots.territory.models import AreaKind
+from grassroots.territory.models import STREET_KINDS
 from grassroots.tickets.rates import current_month, parse_month, recent_months
 from grassroots.tickets.services import find_ticket
 from grassroots.tickets.templatetags.deadlines import deadline
@@ -71,7 +71,6 @@ BOARD_ROLES = WHISTLE_READER_ROLES - DEPARTMENT_ROLES
 # Street leaders supervise the flags of their street; a department reads its own record.
 FLAG_PAGE_ROLES = FLAG_SUPERVISOR_ROLES | DEPARTMENT_ROLES
 STREET_ROLES = frozenset({Role.STREET_DISPATCHER, Role.STREET_LEADER})
-STREET_KINDS = (AreaKind.STREET, AreaKind.TOWNSHIP)
 OPEN_ON_BOARD = 100
 SOLVED_ON_BOARD = 20
 SOLVED_RECENTLY = timedelta(days=30)

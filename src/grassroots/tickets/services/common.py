@@ -9,22 +9,19 @@ last, and leaves the messages (inbox now, SMS after commit) to `tickets.notify`.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.core.audit import audit_log
 from grassroots.core.errors import Conflict, NotFound, ValidationFailed, clean_text, field_error
-from grassroots.core.memo import Memo
 from grassroots.core.worktime import deadline_info
-from grassroots.territory.models import Area, AreaKind, Department
+from grassroots.territory.models import STREET_KINDS, Area, AreaKind, Department
+from grassroots.territory.services import street_of
 
 from ..models import (
     Ticket,
@@ -33,7 +30,6 @@ from ..models import (
 )
 from ..photos import CleanPhoto, store_photos
 
-STREET_KINDS = (AreaKind.STREET, AreaKind.TOWNSHIP)
 HANDLER_AREA_KINDS = (
     AreaKind.GRID,
     AreaKind.COMMUNITY,
@@ -154,32 +150,15 @@ def _start_clocks(ticket: Ticket, start: datetime) -> dict[str, Any]:
     }
 
 
-def _load_streets() -> dict[str, Area]:
-    return {a.path: a for a in Area.objects.filter(kind__in=STREET_KINDS)}
-
-
-# The streets and townships by path: few, and all but never changed.
-streets: Memo[dict[str, Area]] = Memo("territory:streets:version", _load_streets)
-
-
-@receiver([post_save, post_delete], sender=Area)
-def forget_streets(instance: Area, **kwargs: object) -> None:
-    # Any change at a street's level: a street added, renamed, removed or made something else.
-    if len(instance.path) <= 2 * Area.steplen:
-        streets.forget()
-
-
 def _street_of(area: Area) -> Area:
-    """The street or township above `area` (a copy: the memo's rows are shared)."""
-    if area.kind in STREET_KINDS:
-        return area
-    path = area.path[: 2 * Area.steplen]
-    street = streets.get().get(path)
-    if street is None:  # made without a signal a moment ago, or not a street: ask
-        street = Area.objects.filter(path=path, kind__in=STREET_KINDS).first()
-        if street is None:
-            raise _fail("building", _("该位置不属于任何街道，请重新选择。"))
-    return copy.copy(street)
+    """The street or township above `area` (territory's `street_of`), or a field error."""
+    try:
+        street = street_of(area)
+    except Area.DoesNotExist:
+        street = None
+    if street is None or street.kind not in STREET_KINDS:
+        raise _fail("building", _("该位置不属于任何街道，请重新选择。"))
+    return street
 
 
 def is_requester(user: Any, ticket: Ticket) -> bool:

@@ -40,7 +40,7 @@ from grassroots.core.excel import (
 )
 from grassroots.core.scoping import scope_of, under_paths
 from grassroots.party.meeting_views import taken_up_lines
-from grassroots.territory.models import Area, AreaKind, Department
+from grassroots.territory.models import STREET_KINDS, Area, AreaKind, Department
 
 from .. import services
 from ..attributes import answer_rows
@@ -73,6 +73,7 @@ from ..selectors import (
     dispatch_queue,
     filter_tickets,
     last_returns,
+    pending_extension,
     sees_contact,
     ticket_rows,
     tickets_for,
@@ -87,7 +88,6 @@ TICKET_STAFF = HANDLER_ROLES | DISPATCHER_ROLES | SUPERVISOR_ROLES
 DESK_PER_PAGE = 30
 LIST_PER_PAGE = 50
 BULK_MAX = 100  # at most one desk page's worth of tickets in one bulk dispatch
-STREET_KINDS = (AreaKind.STREET, AreaKind.TOWNSHIP)
 COMMUNITY_KINDS = (AreaKind.COMMUNITY, AreaKind.VILLAGE)
 
 
@@ -766,7 +766,8 @@ def _detail_page(
 ) -> HttpResponse:
     user = request.user
     now = timezone.now()
-    actions = available_actions(user, ticket)
+    pending = pending_extension(ticket, with_requester=True)
+    actions = available_actions(user, ticket, extension_pending=pending is not None)
     suggested: Unit | None = None
     units: UnitChoices | None = None
     if "dispatch" in actions:
@@ -789,11 +790,6 @@ def _detail_page(
         page_errors = [str(e) for errors in bound.errors.values() for e in errors]
     # The requester's own steps unnamed when anonymous.
     events, submitted_photos = timeline_and_photos(ticket, user)
-    pending = (
-        Extension.objects.filter(ticket=ticket, status=ExtensionStatus.PENDING)
-        .select_related("requested_by")
-        .first()
-    )
     return render(
         request,
         "tickets/desk/detail.html",

@@ -47,8 +47,6 @@ from ..models import (
     Category,
     Channel,
     EventKind,
-    Extension,
-    ExtensionStatus,
     RequestType,
     RespondMethod,
     Satisfaction,
@@ -64,6 +62,7 @@ from ..selectors import (
     available_actions,
     category_tree,
     is_selectable,
+    pending_extension,
     queue_page,
     resident_sees,
     sees_contact,
@@ -586,7 +585,7 @@ def handle(request: AuthedRequest, number: str) -> HttpResponse:
         return_by = None
     pending = None
     if "extend" in actions:
-        pending = Extension.objects.filter(ticket=ticket, status=ExtensionStatus.PENDING).first()
+        pending = pending_extension(ticket)
         if pending is not None and "extend" not in bound:
             actions.remove("extend")
     action_forms = [(a, bound.get(a) or ACTION_FORMS[a](prefix=a)) for a in actions]
