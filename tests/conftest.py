@@ -325,12 +325,17 @@ def _default_language() -> Any:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
-    """Counters kept in the cache (SMS limits) start at zero in every test."""
+    """Counters kept in the cache (SMS limits) start at zero in every test, and the memos
+    (catalogue, streets) read the database again."""
     from django.core.cache import cache
 
+    from grassroots.core.memo import drop_all_here
+
     cache.clear()
+    drop_all_here()
     yield
     cache.clear()
+    drop_all_here()
 
 
 @pytest.fixture(autouse=True)

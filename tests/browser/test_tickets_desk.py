@@ -97,7 +97,9 @@ def test_a_dispatcher_dispatches_from_the_desk(
     expect(events.nth(0)).to_contain_text("派至东一社区A网格")
     expect(events.nth(1)).to_contain_text("提交")
     expect(page.get_by_test_id("photos").locator("img")).to_have_count(1)
-    assert page.get_by_test_id("photos").locator("img").evaluate("i => i.naturalWidth") == 320
+    photo = page.get_by_test_id("photos").locator("img")
+    photo.evaluate("i => i.complete || new Promise(done => { i.onload = i.onerror = done })")
+    assert photo.evaluate("i => i.naturalWidth") == 320  # loaded, in its own request
     expect(nav.get_by_role("link", name="工单", exact=True)).to_have_class("on")
     snap(page, "detail")
 

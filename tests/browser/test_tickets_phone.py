@@ -78,6 +78,8 @@ def test_report_handle_and_rate_on_a_phone(
     expect(page.get_by_test_id("state")).to_have_text("待派单")
     expect(page.locator(".thumb img")).to_have_count(1)
     assert ticket.photos.count() == 1 and ticket.request_type == "complaint"
+    # The photo arrives in its own request: wait until it has loaded (or failed) to measure it.
+    page.wait_for_function("document.querySelector('.thumb img').complete")
     assert page.locator(".thumb img").evaluate("img => img.naturalWidth") == 640
     fits(page)
     snap(page, "submitted")

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from grassroots.core.errors import Conflict, Forbidden, ValidationFailed
+from grassroots.core.personal import digest
 from grassroots.notices.models import Notice
 from grassroots.tickets import services as s
 from grassroots.tickets.models import (
@@ -50,6 +51,9 @@ def test_submit_numbers_locates_and_records(submit: Any, city: Any, cast: Any) -
     with time_machine.travel(local(2026, 11, 27, 9, 30), tick=False):
         ticket = submit()
     assert ticket.number == f"GR-20261127-{ticket.pk:06d}"
+    stored = Ticket.objects.get(pk=ticket.pk)  # the row as written, not the instance
+    assert (stored.number, stored.contact_mobile) == (ticket.number, "13800138000")
+    assert stored.contact_mobile_digest == digest("13800138000")
     assert ticket.state == TicketState.SUBMITTED
     assert (ticket.building, ticket.area, ticket.street) == (
         city.building_a1,

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from grassroots.core import sql
 from grassroots.core.personal import digests
 
 from .models import Role, User
@@ -14,6 +15,12 @@ from .validators import is_mobile
 
 
 class NoPermissionsMixin:
+    def get_user(self, user_id: Any) -> User | None:
+        """The signed-in user of every request, read with one prepared statement (the ORM
+        compiled a query for it on each request)."""
+        user = sql.by_pk(User, user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None  # type: ignore[attr-defined]
+
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set()
 

@@ -93,7 +93,7 @@ def audit_log(
             prev_hash=head_hash,
         )
         entry.hash = entry_hash(entry)
-        entry.save(force_insert=True)
+        sql.insert(entry)
         sql.execute(HEAD_MOVE, [entry.seq, entry.hash])
     return entry
 

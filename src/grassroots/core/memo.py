@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -21,6 +22,15 @@ from django.core.cache import cache
 from django.db import transaction
 
 T = TypeVar("T")
+
+_MEMOS: weakref.WeakSet[Memo[object]] = weakref.WeakSet()
+
+
+def drop_all_here() -> None:
+    """Drop what every memo holds in this process. For the tests: each starts from the
+    database as it is, not from a value a rolled-back test read within the last second."""
+    for memo in list(_MEMOS):
+        memo._held = None
 
 
 @dataclass
@@ -40,6 +50,7 @@ class Memo(Generic[T]):
         self.seconds = seconds
         self.check = check
         self._held: _Held[T] | None = None
+        _MEMOS.add(self)  # type: ignore[arg-type]
 
     def get(self) -> T:
         now = time.monotonic()

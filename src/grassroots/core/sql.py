@@ -6,7 +6,11 @@ request and appending to the audit chain run on every submission and every audit
 the lists read the names of their rows' areas on every page, so their lookups by a key, the
 chain head's lock and their one-column updates are written as SQL where they are used, and run
 through these helpers. Each is one table and one indexed key, the same text on SQLite and
-PostgreSQL. Everything else stays in the ORM.
+PostgreSQL. Two more build their statement from the model once per process and then reuse it:
+`insert`, for the rows every filing appends (the ticket, its first event, the notice, the audit
+entry), and `by_pk`, for the signed-in user every request reads. On PostgreSQL each connection
+also prepares the statements it runs often (settings: DB_PREPARE_THRESHOLD), so the planner's
+work is done once too. Everything else stays in the ORM.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
+from django.db.models.signals import post_save, pre_save
 
 
 def locks_rows() -> bool:
@@ -46,3 +51,107 @@ def execute(sql: str, params: Sequence[Any] = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
+
+
+_INSERTS: dict[tuple[type[models.Model], bool, str], tuple[str, list[models.Field[Any, Any]]]] = {}
+
+
+def _insert_statement(
+    model: type[models.Model], with_pk: bool
+) -> tuple[str, list[models.Field[Any, Any]]]:
+    key = (model, with_pk, connection.vendor)
+    found = _INSERTS.get(key)
+    if found is None:
+        meta = model._meta
+        pk = meta.pk
+        assert pk is not None
+        fields = [
+            f
+            for f in meta.local_concrete_fields
+            if not getattr(f, "generated", False) and (with_pk or f is not pk)
+        ]
+        quote = connection.ops.quote_name
+        # Names from the model; values as parameters.
+        table, key_column = quote(meta.db_table), quote(str(pk.column))
+        columns = ", ".join(quote(str(f.column)) for f in fields)
+        statement = (
+            f"INSERT INTO {table} ({columns}) VALUES ({in_list(fields)}) RETURNING {key_column}"  # noqa: S608
+        )
+        found = _INSERTS[key] = (statement, fields)
+    return found
+
+
+def insert(obj: models.Model) -> None:
+    """INSERT a new row as `obj.save(force_insert=True)` would, with the statement built once
+    per model instead of compiled on every call: each field's `pre_save` and database value
+    are Django's own, and the primary key comes back into `obj`.
+
+    For append-only rows on hot paths (a ticket and its first event, a notice, an audit
+    entry). It skips `save()` and sends no signals, so a model with save signals is refused
+    rather than quietly left without them; a `save()` override must not add to an insert."""
+    model = type(obj)
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        raise TypeError(f"{model.__name__} has save signals: save it through the ORM")
+    if not obj._state.adding:
+        raise TypeError(f"{model.__name__} {obj.pk} is already saved")
+    statement, fields = _insert_statement(model, obj.pk is not None)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    row = fetch_one(statement, params)
+    assert row is not None
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+def next_id(model: type[models.Model]) -> int | None:
+    """The next value of the primary key's sequence on PostgreSQL, for a row whose other
+    columns are made from its id (a ticket's number): the row goes in whole, once, instead of
+    being inserted and then updated. None on SQLite, which has no sequences."""
+    if connection.vendor != "postgresql":
+        return None
+    meta = model._meta
+    assert meta.pk is not None
+    row = fetch_one(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s))", [meta.db_table, meta.pk.column]
+    )
+    assert row is not None
+    return int(row[0])
+
+
+Converters = list[tuple[Any, list[Any]]]
+_SELECTS: dict[tuple[type[models.Model], str], tuple[str, list[str], Converters]] = {}
+
+
+def by_pk(model: type[models.Model], pk: Any) -> Any:
+    """The row of `model` with primary key `pk` as an instance (None when there is none), as
+    `model._default_manager.filter(pk=pk).first()` gives it, with the statement built once per
+    model. Values pass through the same converters the ORM applies (decryption, SQLite's
+    dates). For the lookups every request makes, such as its signed-in user."""
+    key = (model, connection.vendor)
+    found = _SELECTS.get(key)
+    if found is None:
+        meta = model._meta
+        assert meta.pk is not None
+        fields = list(meta.concrete_fields)
+        quote = connection.ops.quote_name
+        # Names from the model; the key as a parameter.
+        table, key_column = quote(meta.db_table), quote(str(meta.pk.column))
+        columns = ", ".join(quote(str(f.column)) for f in fields)
+        statement = f"SELECT {columns} FROM {table} WHERE {key_column} = %s"  # noqa: S608
+        converters = []
+        for f in fields:
+            column = f.get_col(meta.db_table)
+            converters.append(
+                (column, connection.ops.get_db_converters(column) + f.get_db_converters(connection))
+            )
+        found = _SELECTS[key] = (statement, [f.attname for f in fields], converters)
+    statement, names, converters = found
+    row = fetch_one(statement, [model._meta.pk.to_python(pk)])  # type: ignore[union-attr]
+    if row is None:
+        return None
+    values = []
+    for value, (column, funcs) in zip(row, converters, strict=True):
+        for func in funcs:
+            value = func(value, column, connection)
+        values.append(value)
+    return model.from_db(connection.alias, names, values)

@@ -10,7 +10,11 @@ class Notice(models.Model):
     """One message in a user's in-app inbox (站内消息)."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+        # (recipient, -created_at) below serves lookups by recipient: no index of its own.
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        db_index=False,
     )
     kind = models.CharField(_("类型"), max_length=40, blank=True)
     title = models.CharField(_("标题"), max_length=100)

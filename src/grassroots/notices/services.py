@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grassroots.core import sql
 from grassroots.core.errors import ValidationFailed
 
 from .models import Notice
@@ -32,6 +33,9 @@ def notify(
         Notice(recipient=user, kind=kind[:40], title=title[:100], body=body, url=url)
         for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values()
     ]
+    if len(notices) == 1:  # most notices: one requester told of their own request
+        sql.insert(notices[0])
+        return notices
     return Notice.objects.bulk_create(notices)
 
 

@@ -153,14 +153,16 @@ class Ticket(models.Model):
         Area, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="tickets"
     )
     area_path = models.CharField(max_length=255, editable=False)
+    # No index of its own on this, the requester and the handling department: each leads a
+    # composite index below, which serves it as well. Every filing writes every index.
     street = models.ForeignKey(
-        Area, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+"
+        Area, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     # Who asked. The contact is copied at submission (a hotline caller has no account) and is
     # kept encrypted; `anonymous` hides it from the handlers.
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("诉求人账号"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="tickets",
+        on_delete=models.SET_NULL, related_name="tickets", db_index=False,
     )  # fmt: skip
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_mobile = EncryptedField(_("联系电话"), kind="mobile")
@@ -181,7 +183,7 @@ class Ticket(models.Model):
     )  # fmt: skip
     handler_department = models.ForeignKey(
         Department, verbose_name=_("承办部门"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="handled_tickets",
+        on_delete=models.PROTECT, related_name="handled_tickets", db_index=False,
     )  # fmt: skip
     handler_path = models.CharField(max_length=255, blank=True, editable=False)
     merged_into = models.ForeignKey(
@@ -350,7 +352,10 @@ class TicketEventQuerySet(models.QuerySet["TicketEvent"]):
 class TicketEvent(models.Model):
     """One line of a ticket's timeline. Rows are only ever added."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    # (ticket, created_at) below serves lookups by ticket: no index of its own.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     street = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("事项"), max_length=24, choices=EventKind.choices)
     actor = models.ForeignKey(

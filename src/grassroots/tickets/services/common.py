@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grassroots.core import sql
 from grassroots.core.audit import audit_log
 from grassroots.core.errors import Conflict, NotFound, ValidationFailed, clean_text, field_error
 from grassroots.core.worktime import deadline_info
@@ -95,7 +96,7 @@ def _event(
     area = unit if isinstance(unit, Area) else None
     department = unit if isinstance(unit, Department) else None
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket,
         street_id=ticket.street_id,
         kind=kind,
@@ -108,6 +109,8 @@ def _event(
         unit_path=area.path if area else "",
         data=data or {},
     )
+    sql.insert(event)
+    return event
 
 
 def _save_photos(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -109,6 +110,10 @@ def _locate(
     if len(own) == 1 and own[0].kind != AreaKind.DISTRICT:
         return own[0], None
     raise _fail("building", _("无法确定问题位置，请选择楼栋或在地图上定位。"))
+
+
+def _number(now: datetime, pk: int) -> str:
+    return f"GR-{timezone.localtime(now):%Y%m%d}-{pk:06d}"
 
 
 def _choice(value: str, choices: Any, field: str, message: str) -> str:
@@ -227,12 +232,19 @@ def ticket_submit(
     )
     try:
         with transaction.atomic():
-            ticket.save()
-            ticket.number = f"GR-{timezone.localtime(now):%Y%m%d}-{ticket.pk:06d}"
-            sql.execute(
-                "UPDATE tickets_ticket SET number = %s WHERE id = %s",
-                [ticket.number, ticket.pk],
-            )
+            # The number is made from the id. Where the id can be drawn first (PostgreSQL),
+            # the row goes in whole: updating its number afterwards would write a second
+            # version of the row into every index of the table.
+            ticket.pk = sql.next_id(Ticket)
+            if ticket.pk is not None:
+                ticket.number = _number(now, ticket.pk)
+            sql.insert(ticket)
+            if ticket.number is None:
+                ticket.number = _number(now, ticket.pk)
+                sql.execute(
+                    "UPDATE tickets_ticket SET number = %s WHERE id = %s",
+                    [ticket.number, ticket.pk],
+                )
             saved = _save_photos(ticket, cleaned, actor)
             event = _event(ticket, EventKind.SUBMITTED, actor, at=now, data={"channel": channel})
             notify.submitted(ticket)
