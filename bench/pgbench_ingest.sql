@@ -9,14 +9,20 @@
 \set s random(1, :submitters)
 \set c random(1, :categories)
 BEGIN;
--- the ticket (number NULL first: the app derives it from the id)
+-- the ticket's id from its sequence first: the number is made from it, so the row goes in whole
+SELECT nextval(pg_get_serial_sequence('tickets_ticket', 'id')) AS ticket_id \gset
+-- the ticket, with its number GR-YYYYMMDD-000123 in Beijing time
 INSERT INTO tickets_ticket (
-    channel, request_type, urgency, description, address, lat, lon, area_path,
+    id, number, channel, request_type, urgency, description, address, lat, lon, area_path,
     contact_name, contact_mobile, contact_mobile_digest, anonymous, submit_key, state,
     handler_path, created_at, updated_at, deadline_provisional, return_count, reopen_count,
     supervision_note, area_id, building_id, category_id, requester_id, street_id,
     submitted_by_id, attributes)
-SELECT 'resident_app', 'help', 'normal', c.text, s.address, NULL, NULL, s.area_path,
+SELECT :ticket_id,
+    'GR-' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-'
+        || CASE WHEN :ticket_id < 1000000 THEN lpad(:ticket_id::text, 6, '0')
+           ELSE :ticket_id::text END,
+    'resident_app', 'help', 'normal', c.text, s.address, NULL, NULL, s.area_path,
     s.contact_name, s.contact_mobile, s.contact_mobile_digest, false,
     md5(random()::text || clock_timestamp()::text), 'submitted',
     '', now(), now(), false, 0, 0,
@@ -24,12 +30,7 @@ SELECT 'resident_app', 'help', 'normal', c.text, s.address, NULL, NULL, s.area_p
     s.user_id, '{}'::jsonb
 FROM bench_ingest_submitter s, bench_ingest_category c
 WHERE s.n = :s AND c.n = :c
-RETURNING id AS ticket_id, street_id AS ticket_street \gset
--- its number, GR-YYYYMMDD-000123 in Beijing time
-UPDATE tickets_ticket
-SET number = 'GR-' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-'
-    || CASE WHEN id < 1000000 THEN lpad(id::text, 6, '0') ELSE id::text END
-WHERE id = :ticket_id;
+RETURNING street_id AS ticket_street \gset
 -- the timeline's first event
 INSERT INTO tickets_ticketevent (
     kind, actor_label, created_at, note, unit_path, data, actor_id, street_id, ticket_id,

@@ -204,16 +204,14 @@ else:
         f"{_options.get('options', '')} -c join_collapse_limit={_collapse} "
         f"-c from_collapse_limit={_collapse}"
     ).strip()
-    # Parameters travel apart from the statement (server-side binding), and a connection
-    # prepares a statement once it has run it DB_PREPARE_THRESHOLD times: PostgreSQL then
-    # plans the hot statements (filing, sessions, the audit chain) once per connection instead
-    # of on every request. Filing: 2.1 → 1.5 ms of PostgreSQL CPU (bench/, issue 8).
-    # DB_PREPARE_THRESHOLD=0 turns preparing off, e.g. behind a pooler that cannot keep
-    # prepared statements.
-    _prepare = env_int("DB_PREPARE_THRESHOLD", 5)
-    if _prepare > 0:
-        _options["server_side_binding"] = True
-        _options["prepare_threshold"] = _prepare
+    # The hand-written single-row statements of the hot paths (core/sql.py: sessions, the
+    # signed-in user, filing, the audit chain) are prepared once per connection and planned
+    # once; everything the ORM sends is planned for its own parameters, as before (a generic
+    # plan of a scoped list could fit one scope and not another). Any threshold lets psycopg
+    # prepare when asked; the ORM's client-side binding never asks. Off with
+    # DB_PREPARED_STATEMENTS=0, e.g. behind a pooler that cannot keep prepared statements.
+    if env_bool("DB_PREPARED_STATEMENTS", True):
+        _options["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -82,3 +82,35 @@ def test_a_session_is_read_while_it_lasts(cast: Any) -> None:
     assert client.get("/api/v1/auth/tokens").status_code == 200
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     assert client.get("/api/v1/auth/tokens").status_code == 401
+
+
+def test_insert_then_runs_one_follow_up_with_it() -> None:
+    user = User.objects.create(username="u")
+    rename = "UPDATE accounts_user SET name = %s WHERE id = %s"
+    notice = Notice(recipient=user, title="t")
+    sql.insert(notice, then=(rename, ["新名字", user.pk]))
+    assert notice.pk is not None and Notice.objects.filter(pk=notice.pk).exists()
+    assert User.objects.get(pk=user.pk).name == "新名字"
+    with pytest.raises(RuntimeError, match="changed no row"), transaction.atomic():
+        sql.insert(Notice(recipient=user, title="x"), then=(rename, ["x", user.pk + 1000]))
+    assert Notice.objects.count() == 1  # the insert went back with it
+
+
+def test_the_hot_statements_are_prepared_and_the_orm_s_are_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL prepares statements")
+    sql.fetch_one("SELECT name FROM territory_resident WHERE user_id = %s", [0])
+    list(User.objects.filter(username="nobody"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("FROM territory_resident WHERE user_id = $1" in text for text in prepared)
+    assert not any('"accounts_user"."username"' in text for text in prepared)
+    # DB_PREPARED_STATEMENTS=0: Django's own cursor.
+    options = {**connection.settings_dict["OPTIONS"]}
+    options.pop("prepare_threshold", None)
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    with sql._cursor() as cursor:
+        assert "Preparing" not in type(cursor.cursor).__name__

@@ -168,6 +168,12 @@ def test_submit_with_the_same_idempotency_key_returns_the_first(cast: Any, city:
     other, created_other = s.ticket_submit(actor=cast.grid_worker_a, **kw)
     assert created_other and other.pk != first.pk
     assert Ticket.objects.count() == 2
+    # A retry is the first filing's answer even when its input would now be refused.
+    retry, created_retry = s.ticket_submit(actor=cast.resident, **{**kw, "description": " "})
+    assert (retry.pk, retry.number, created_retry) == (first.pk, first.number, False)
+    with pytest.raises(ValidationFailed):
+        s.ticket_submit(actor=cast.resident, **{**kw, "description": " ", "idempotency_key": "k-2"})
+    assert Ticket.objects.count() == 2 and TicketEvent.objects.count() == 2
 
 
 def test_administrators_cannot_file_requests(submit: Any, cast: Any) -> None:

@@ -93,8 +93,7 @@ def audit_log(
             prev_hash=head_hash,
         )
         entry.hash = entry_hash(entry)
-        sql.insert(entry)
-        sql.execute(HEAD_MOVE, [entry.seq, entry.hash])
+        sql.insert(entry, then=(HEAD_MOVE, [entry.seq, entry.hash]))  # one round trip on PG
     return entry
 
 

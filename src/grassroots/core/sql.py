@@ -28,15 +28,46 @@ def locks_rows() -> bool:
     return bool(connection.features.has_select_for_update)
 
 
+_PREPARING: list[Any] = []
+
+
+def _cursor() -> Any:
+    """A cursor that prepares what it runs, on PostgreSQL with prepared statements on
+    (settings: DB_PREPARED_STATEMENTS); elsewhere Django's own. It is wrapped as Django wraps
+    its cursors, so errors are the same. Where queries are logged (DEBUG, the tests' query
+    counts) Django's own cursor runs them: psycopg keeps no text of a prepared statement's
+    run for the log."""
+    if (
+        connection.vendor != "postgresql"
+        or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
+        or connection.queries_logged
+    ):
+        return connection.cursor()
+    if not _PREPARING:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
+            # Parameters apart from the text, and the statement prepared at its first run.
+            def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+                return super().execute(query, params, prepare=True, **kwargs)  # type: ignore[misc]
+
+        _PREPARING.append(PreparingCursor)
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        # Django's own wrapping of a new cursor (BaseDatabaseWrapper._prepare_cursor).
+        return connection._prepare_cursor(_PREPARING[0](connection.connection))  # type: ignore[attr-defined]
+
+
 def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return tuple(row) if row is not None else None
 
 
 def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
 
@@ -48,7 +79,7 @@ def in_list(values: Sequence[Any]) -> str:
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
     """Run one statement; the number of rows it changed."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
 
@@ -81,10 +112,13 @@ def _insert_statement(
     return found
 
 
-def insert(obj: models.Model) -> None:
+def insert(obj: models.Model, then: tuple[str, Sequence[Any]] | None = None) -> None:
     """INSERT a new row as `obj.save(force_insert=True)` would, with the statement built once
     per model instead of compiled on every call: each field's `pre_save` and database value
     are Django's own, and the primary key comes back into `obj`.
+
+    `then` is a statement that changes exactly one row, run after the insert; on PostgreSQL
+    both go in one round trip (the insert as a data-modifying WITH).
 
     For append-only rows on hot paths (a ticket and its first event, a notice, an audit
     entry). It skips `save()` and sends no signals, so a model with save signals is refused
@@ -96,8 +130,16 @@ def insert(obj: models.Model) -> None:
         raise TypeError(f"{model.__name__} {obj.pk} is already saved")
     statement, fields = _insert_statement(model, obj.pk is not None)
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    if then is not None and connection.vendor == "postgresql":
+        key_column = connection.ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
+        statement = f"WITH inserted AS ({statement}) {then[0]} RETURNING (SELECT {key_column} FROM inserted)"  # noqa: E501, S608
+        params += list(then[1])
+        then = None
     row = fetch_one(statement, params)
-    assert row is not None
+    if row is None:
+        raise RuntimeError(f"{model.__name__}: the statement after the insert changed no row")
+    if then is not None and execute(*then) != 1:
+        raise RuntimeError(f"{model.__name__}: the statement after the insert changed no row")
     obj.pk = row[0]
     obj._state.adding = False
     obj._state.db = connection.alias

@@ -112,6 +112,17 @@ def _locate(
     raise _fail("building", _("无法确定问题位置，请选择楼栋或在地图上定位。"))
 
 
+def _earlier(actor: Any, key: str) -> Ticket | None:
+    """The ticket this submitter filed with this idempotency key, if any (id and number)."""
+    if not key:
+        return None
+    row = sql.fetch_one(
+        "SELECT id, number FROM tickets_ticket WHERE submitted_by_id = %s AND submit_key = %s",
+        [actor.pk, key],
+    )
+    return None if row is None else Ticket.from_db(None, ["id", "number"], row)
+
+
 def _number(now: datetime, pk: int) -> str:
     return f"GR-{timezone.localtime(now):%Y%m%d}-{pk:06d}"
 
@@ -151,13 +162,8 @@ def ticket_submit(
     key = (idempotency_key or "").strip()
     if len(key) > 80:
         raise _fail("idempotency_key", _("幂等键不能超过 80 个字符。"))
-    if key:
-        earlier = sql.fetch_one(
-            "SELECT id, number FROM tickets_ticket WHERE submitted_by_id = %s AND submit_key = %s",
-            [actor.pk, key],
-        )
-        if earlier is not None:
-            return Ticket.from_db(None, ["id", "number"], earlier), False
+    # A key already used is found by the ticket's unique (submitter, key) when the new row goes
+    # in: a filing with a fresh key, nearly every one, asks the database nothing more for it.
     errors: dict[str, list[str]] = {}
 
     def check(func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -196,6 +202,10 @@ def ticket_submit(
         errors.setdefault("contact_mobile", []).append(_("请填写正确的 11 位手机号。"))
     cleaned = check(clean_photos, list(photos))
     if errors:
+        # A retry is answered with the first ticket even if its input would fail now.
+        earlier = _earlier(actor, key)
+        if earlier is not None:
+            return earlier, False
         raise ValidationFailed(fields=errors)
     area, chosen = located
     if actor.role == Role.RESIDENT:
@@ -254,9 +264,11 @@ def ticket_submit(
                 category=cat.code, channel=channel, anonymous=ticket.anonymous,
             )  # fmt: skip
     except IntegrityError:
-        if not key:
+        # The key was used before, or raced in from a second request: the first one's ticket
+        # is the answer.
+        earlier = _earlier(actor, key)
+        if earlier is None:
             raise
-        # The same key raced in from a second request: the first one's ticket is the answer.
-        return Ticket.objects.get(submitted_by=actor, submit_key=key), False
+        return earlier, False
     ticket.filed = (event, saved)
     return ticket, True
