@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -9,6 +10,14 @@ from django.core.cache import cache
 
 from grassroots.core import memo as memo_module
 from grassroots.core.memo import Memo
+from tests.conftest import flushable_audit_log
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _audit_log_survives_flush() -> Iterator[None]:
+    """The rollback test below is transactional: see tests.conftest.flushable_audit_log."""
+    with flushable_audit_log():
+        yield
 
 
 def counting(value: Any = "v") -> tuple[Memo[Any], list[int]]:
@@ -29,10 +38,10 @@ def test_it_reads_once_and_again_when_forgotten(
     assert memo.get() == "v1" and memo.get() == "v1" and len(loads) == 1
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         memo.forget()
-        assert memo.get() == "v2"  # this transaction sees its own change at once
-        assert memo.get() == "v2"
+        assert memo.get() == "v2"  # this transaction sees its own change at once,
+        assert memo.get() == "v3"  # on every look, holding nothing it may roll back
     assert len(callbacks) == 1  # and the version is dropped again after the commit
-    assert memo.get() == "v3" and len(loads) == 3
+    assert memo.get() == "v4" and memo.get() == "v4" and len(loads) == 4
 
 
 @pytest.mark.django_db
@@ -76,3 +85,24 @@ def test_a_change_without_a_signal_is_seen_after_the_time_limit(
     assert len(loads) == 1
     now[0] += 2
     assert memo.get() == "v2"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_is_not_held() -> None:
+    from django.db import transaction
+
+    from grassroots.tickets.models import Category
+    from grassroots.tickets.services.catalogue import catalogue
+
+    group = Category.objects.add_root(instance=Category(code="90", name="旧名称"))
+    assert catalogue.get().names[group.pk][1] == "旧名称"
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        group.name = "新名称"
+        group.save()  # the catalogue forgets
+        assert catalogue.get().names[group.pk][1] == "新名称"  # the transaction sees its change
+        raise Undo
+    assert catalogue.get().names[group.pk][1] == "旧名称"  # and nobody keeps it after the rollback

@@ -6,7 +6,10 @@ version in the shared cache (Redis in production) at both moments too. Another p
 at that version at most once a `check` interval (a second), so it sees a change within a second
 of its commit, and a hit costs nothing most of the time. After `seconds` the rows are read
 again whatever the version says: that bounds how long a change that sends no signal (a bulk
-update), or one rolled back after another process read it, goes unseen.
+update) goes unseen.
+
+Between `forget()` and the end of its transaction the memo holds nothing: it reads the rows on
+every look (the transaction sees its own change), because the change may still be rolled back.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ _MEMOS: weakref.WeakSet[Memo[object]] = weakref.WeakSet()
 
 def drop_all_here() -> None:
     """Drop what every memo holds in this process. For the tests: each starts from the
-    database as it is, not from a value a rolled-back test read within the last second."""
+    database as it is."""
     for memo in list(_MEMOS):
         memo._held = None
+        memo._pending = False
 
 
 @dataclass
@@ -50,9 +54,16 @@ class Memo(Generic[T]):
         self.seconds = seconds
         self.check = check
         self._held: _Held[T] | None = None
+        self._pending = False  # forgotten by a transaction that has not ended yet
         _MEMOS.add(self)  # type: ignore[arg-type]
 
     def get(self) -> T:
+        if self._pending:
+            if transaction.get_connection().in_atomic_block:
+                return self.load()  # a change not committed yet: read it, hold nothing
+            # The transaction ended without committing (a commit would have settled it).
+            self._pending = False
+            self._held = None
         now = time.monotonic()
         held = self._held
         fresh = held is not None and now - held.loaded < self.seconds
@@ -76,10 +87,16 @@ class Memo(Generic[T]):
         return version
 
     def forget(self) -> None:
-        """Read again here at once (this transaction sees its own change), and everywhere
-        after the commit (another process may have read the old rows in between)."""
+        """Read again here at once, on every look until the transaction ends (it sees its own
+        change, which may still be rolled back), and everywhere after the commit (another
+        process may have read the old rows in between)."""
         self._drop()
-        transaction.on_commit(self._drop)
+        self._pending = True
+        transaction.on_commit(self._settle)
+
+    def _settle(self) -> None:
+        self._pending = False
+        self._drop()
 
     def _drop(self) -> None:
         self._held = None  # one assignment: safe beside the worker's threads
