@@ -325,16 +325,22 @@ def _default_language() -> Any:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
-    """Counters kept in the cache (SMS limits) start at zero in every test, and the memos
-    (catalogue, streets) read the database again."""
+    """Counters kept in the cache (SMS limits) start at zero in every test."""
     from django.core.cache import cache
 
-    from grassroots.core.memo import drop_all_here
-
     cache.clear()
-    drop_all_here()
     yield
     cache.clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """After the fixtures, before the test: the memos (catalogue, streets) start empty and
+    take the fixtures' rows as committed, as a running process finds its data. (The test's
+    transaction never commits, so a memo would otherwise hold nothing after a fixture's
+    change, and a value read by an earlier, rolled-back test would not survive either.)"""
+    from grassroots.core.memo import drop_all_here
+
     drop_all_here()
 
 
