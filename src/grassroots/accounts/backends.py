@@ -15,12 +15,6 @@ from .validators import is_mobile
 
 
 class NoPermissionsMixin:
-    def get_user(self, user_id: Any) -> User | None:
-        """The signed-in user of every request, read with one prepared statement (the ORM
-        compiled a query for it on each request)."""
-        user = sql.by_pk(User, user_id)
-        return user if user is not None and self.user_can_authenticate(user) else None  # type: ignore[attr-defined]
-
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set()
 
@@ -37,7 +31,16 @@ class NoPermissionsMixin:
         return False
 
 
-class PasswordBackend(NoPermissionsMixin, ModelBackend):
+class Backend(NoPermissionsMixin, ModelBackend):
+    """What every login backend here shares: no permissions, and the signed-in user of every
+    request read with one prepared statement (the ORM compiled a query for it each time)."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = sql.by_pk(User, user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class PasswordBackend(Backend):
     """A login name and a password; subclasses say which names they take and how to find
     the account."""
 
@@ -80,7 +83,7 @@ class ResidentMobileBackend(PasswordBackend):
         return User.objects.filter(role=Role.RESIDENT, mobile_digest__in=digests(login)).first()
 
 
-class SmsCodeBackend(NoPermissionsMixin, ModelBackend):
+class SmsCodeBackend(Backend):
     """Residents: mobile number and a one-time code sent by SMS."""
 
     def authenticate(  # type: ignore[override]  # a code, not a password

@@ -20,8 +20,8 @@ LOAD = "SELECT session_data FROM django_session WHERE session_key = %s AND expir
 
 class SessionStore(DatabaseStore):
     def _get_session_from_db(self) -> Any:
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
         key = self.session_key
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         row = sql.fetch_one(LOAD, [key, now]) if key else None
         if key is None or row is None:
             self._session_key = None

@@ -9,12 +9,14 @@ through these helpers. Each is one table and one indexed key, the same text on S
 PostgreSQL. Two more build their statement from the model once per process and then reuse it:
 `insert`, for the rows every filing appends (the ticket, its first event, the notice, the audit
 entry), and `by_pk`, for the signed-in user every request reads. On PostgreSQL each connection
-also prepares the statements it runs often (settings: DB_PREPARE_THRESHOLD), so the planner's
-work is done once too. Everything else stays in the ORM.
+prepares all of these statements once (settings: DB_PREPARED_STATEMENTS), so the planner's
+work is done once too; the ORM's statements are planned for their own parameters. Everything
+else stays in the ORM.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +30,16 @@ def locks_rows() -> bool:
     return bool(connection.features.has_select_for_update)
 
 
-_PREPARING: list[Any] = []
+@functools.cache
+def _preparing_cursor() -> type[Any]:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
+        # Parameters apart from the text, and the statement prepared at its first run.
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            return super().execute(query, params, prepare=True, **kwargs)  # type: ignore[misc]
+
+    return PreparingCursor
 
 
 def _cursor() -> Any:
@@ -43,20 +54,11 @@ def _cursor() -> Any:
         or connection.queries_logged
     ):
         return connection.cursor()
-    if not _PREPARING:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-
-        class PreparingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
-            # Parameters apart from the text, and the statement prepared at its first run.
-            def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-                return super().execute(query, params, prepare=True, **kwargs)  # type: ignore[misc]
-
-        _PREPARING.append(PreparingCursor)
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         # Django's own wrapping of a new cursor (BaseDatabaseWrapper._prepare_cursor).
-        return connection._prepare_cursor(_PREPARING[0](connection.connection))  # type: ignore[attr-defined]
+        return connection._prepare_cursor(_preparing_cursor()(connection.connection))  # type: ignore[attr-defined]
 
 
 def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
@@ -84,6 +86,13 @@ def execute(sql: str, params: Sequence[Any] = ()) -> int:
         return int(cursor.rowcount)
 
 
+def _names(meta: Any, fields: Sequence[Any]) -> tuple[str, str, str]:
+    """The quoted table, primary-key column and column list (names from the model only)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    return quote(meta.db_table), quote(str(meta.pk.column)), columns
+
+
 _INSERTS: dict[tuple[type[models.Model], bool, str], tuple[str, list[models.Field[Any, Any]]]] = {}
 
 
@@ -101,10 +110,7 @@ def _insert_statement(
             for f in meta.local_concrete_fields
             if not getattr(f, "generated", False) and (with_pk or f is not pk)
         ]
-        quote = connection.ops.quote_name
-        # Names from the model; values as parameters.
-        table, key_column = quote(meta.db_table), quote(str(pk.column))
-        columns = ", ".join(quote(str(f.column)) for f in fields)
+        table, key_column, columns = _names(meta, fields)
         statement = (
             f"INSERT INTO {table} ({columns}) VALUES ({in_list(fields)}) RETURNING {key_column}"  # noqa: S608
         )
@@ -131,14 +137,12 @@ def insert(obj: models.Model, then: tuple[str, Sequence[Any]] | None = None) -> 
     statement, fields = _insert_statement(model, obj.pk is not None)
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     if then is not None and connection.vendor == "postgresql":
-        key_column = connection.ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
+        key_column = _names(model._meta, ())[1]
         statement = f"WITH inserted AS ({statement}) {then[0]} RETURNING (SELECT {key_column} FROM inserted)"  # noqa: E501, S608
         params += list(then[1])
         then = None
     row = fetch_one(statement, params)
-    if row is None:
-        raise RuntimeError(f"{model.__name__}: the statement after the insert changed no row")
-    if then is not None and execute(*then) != 1:
+    if row is None or (then is not None and execute(*then) != 1):
         raise RuntimeError(f"{model.__name__}: the statement after the insert changed no row")
     obj.pk = row[0]
     obj._state.adding = False
@@ -175,10 +179,7 @@ def by_pk(model: type[models.Model], pk: Any) -> Any:
         meta = model._meta
         assert meta.pk is not None
         fields = list(meta.concrete_fields)
-        quote = connection.ops.quote_name
-        # Names from the model; the key as a parameter.
-        table, key_column = quote(meta.db_table), quote(str(meta.pk.column))
-        columns = ", ".join(quote(str(f.column)) for f in fields)
+        table, key_column, columns = _names(meta, fields)
         statement = f"SELECT {columns} FROM {table} WHERE {key_column} = %s"  # noqa: S608
         converters = []
         for f in fields:
